@@ -1,0 +1,69 @@
+"""Shared pieces of the `kiosk` command: the root group, common options, output and error handling."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from kiosk.errors import KioskError
+from kiosk.i18n import LANGUAGES, text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lengkap")
+def cli() -> None:
+    """Lengkap: offline-first verification kiosk for KJP Plus and PKH."""
+
+
+def common_options(func: F) -> F:
+    """--data-dir, --json and --lang on every command, with handled errors turned into exit 1."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Where the device keeps its data (default: $KIOSK_DATA_DIR or the user data dir).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default="id",
+        show_default=True,
+        help="Language of the printed text.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KioskError as exc:
+            fail(exc, kwargs.get("lang", "id"), kwargs.get("as_json", False))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(exc: KioskError, lang: str, as_json: bool) -> None:
+    """Print one line naming what went wrong and where, then exit 1."""
+    params = {"detail": exc.detail, **exc.params}
+    message = text(exc.code, lang, **params)
+    if exc.where and exc.where not in message:
+        message = f"{exc.where}: {message}"
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": {"code": exc.code, "where": exc.where,
+                                                      "message": {lang2: text(exc.code, lang2, **params)
+                                                                  for lang2 in LANGUAGES}}},
+                              ensure_ascii=False), err=True)
+    else:
+        click.echo(f"kiosk: {message}", err=True)
+    sys.exit(1)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))

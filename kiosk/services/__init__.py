@@ -1,0 +1,1 @@
+"""Use cases: the only API that views and the CLI call."""

@@ -1,0 +1,1 @@
+"""The on-device store: SQLite through sqlite-utils, with migrations, outbox, roster and photos."""

@@ -1,0 +1,116 @@
+"""Versioned schema changes, applied in order and recorded in PRAGMA user_version.
+
+Append new steps; never edit one that has shipped, because devices in the field already ran it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def run_statements(db: sqlite_utils.Database, script: str) -> None:
+    """Run `;`-separated DDL one statement at a time.
+
+    sqlite3's executescript() would COMMIT first, breaking the one-transaction-per-migration rule.
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _initial_schema(db: sqlite_utils.Database) -> None:
+    run_statements(
+        db,
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE counters (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        CREATE TABLE submissions (
+            client_id TEXT PRIMARY KEY,
+            register_number TEXT NOT NULL UNIQUE,
+            program TEXT NOT NULL,
+            stage INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            completeness TEXT NOT NULL,
+            nik TEXT,
+            kk TEXT,
+            body TEXT NOT NULL,
+            status_note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX submissions_nik ON submissions(nik);
+        CREATE INDEX submissions_updated_at ON submissions(updated_at);
+        CREATE TABLE complaints (
+            client_id TEXT PRIMARY KEY,
+            register_number TEXT NOT NULL UNIQUE,
+            category TEXT NOT NULL,
+            state TEXT NOT NULL,
+            nik TEXT,
+            body TEXT NOT NULL,
+            first_response_due TEXT NOT NULL,
+            resolution_due TEXT NOT NULL,
+            status_note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX complaints_nik ON complaints(nik);
+        CREATE INDEX complaints_updated_at ON complaints(updated_at);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, client_id)
+        );
+        CREATE INDEX outbox_state ON outbox(state, seq);
+        CREATE TABLE attachments (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE roster (
+            program TEXT NOT NULL,
+            nik TEXT NOT NULL,
+            kk TEXT,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            birth_date TEXT,
+            region_code TEXT,
+            bank TEXT,
+            account TEXT,
+            extra TEXT,
+            source TEXT,
+            source_line INTEGER,
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (program, nik)
+        ) WITHOUT ROWID;
+        CREATE INDEX roster_nik ON roster(nik);
+        CREATE INDEX roster_kk ON roster(kk);
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)

@@ -1,0 +1,1 @@
+"""Device-server synchronisation: the wire protocol, the device client and the central server."""
