@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from kiosk.cli.base import cli
 
-# Each command family lives in its own module and registers itself on import.
-from kiosk.cli import identity as _identity  # noqa: E402,F401  (kiosk nik, kiosk kk)
+# Each command family lives in its own module and registers itself on `cli` when imported here.
+# (one import line per module below)
+from kiosk.cli import records as _records  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,92 @@
+"""Where a submission or complaint stands, in plain words, found by its register number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.bootstrap import Kiosk
+from kiosk.domain.identity import mask_nik
+from kiosk.domain.register_numbers import RegisterNumberError, parse_register_number
+from kiosk.errors import InputError, KioskError, NotFoundError
+from kiosk.store.records import find_by_register_number
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    kind: str  # "submission" or "complaint"
+    register_number: str
+    state: str
+    updated_at: str
+    nik_masked: str | None
+    status_note: str | None
+    # Submission: the documents still missing (id and titles); complaint: its category and dates.
+    missing_documents: tuple[dict[str, Any], ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state_code(self) -> str:
+        """Translation key of the sentence that explains the state."""
+        return f"status.{self.kind}.{self.state}"
+
+    @property
+    def next_step_code(self) -> str:
+        if self.kind == "submission" and self.missing_documents and self.state in ("queued", "synced"):
+            return "next.bring_missing"
+        return f"next.{self.kind}.{self.state}"
+
+
+def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
+    try:
+        number = str(parse_register_number(typed))
+    except RegisterNumberError as exc:
+        raise InputError(exc.reason, where="register_number", code=exc.reason) from exc
+    found = find_by_register_number(kiosk.db, number)
+    if found is None:
+        raise NotFoundError("no submission or complaint has this register number on this device",
+                            where="register_number", code="status.not_found", params={"number": number})
+    record = found["record"]
+    if found["kind"] == "submission":
+        nik = record["applicant"]["nik"]
+        return StatusReport(
+            kind="submission",
+            register_number=number,
+            state=found["state"],
+            updated_at=found["updated_at"],
+            nik_masked=mask_nik(nik),
+            status_note=found["status_note"],
+            missing_documents=tuple(
+                _document_titles(kiosk, record["program"], document)
+                for document in record["device_verdict"]["missing_documents"]
+            ),
+            details={"program": record["program"], "stage": record["stage"],
+                     "completeness": record["device_verdict"]["completeness"]},
+        )
+    nik = record["complainant"].get("nik")
+    return StatusReport(
+        kind="complaint",
+        register_number=number,
+        state=found["state"],
+        updated_at=found["updated_at"],
+        nik_masked=mask_nik(nik) if nik else None,
+        status_note=found["status_note"],
+        details={
+            "category": record["category"],
+            "first_response_due": record["first_response_due"],
+            "resolution_due": record["resolution_due"],
+        },
+    )
+
+
+def _document_titles(kiosk: Kiosk, program: str, document: str) -> dict[str, Any]:
+    """The document's id with its titles from the program's rules (the id alone if rules changed)."""
+    from kiosk.store.rules import load_program
+
+    try:
+        rules = load_program(program, kiosk.data_dir)
+    except KioskError:
+        return {"document": document, "title": {"id": document, "en": document}}
+    for candidate in rules.documents:
+        if candidate.id == document:
+            return {"document": document, "title": dict(candidate.title)}
+    return {"document": document, "title": {"id": document, "en": document}}

@@ -1,0 +1,278 @@
+"""Recording a submission offline: validate what was typed, check the documents, store photos, queue it.
+
+The request is the JSON documented in the README ("Submission JSON"). Every problem names the
+field (and the file) it is in; nothing is saved unless everything is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.bootstrap import Kiosk
+from kiosk.domain.accounts import parse_bank_account
+from kiosk.domain.findings import Finding
+from kiosk.domain.identity import Role, parse_kk, parse_nik
+from kiosk.domain.requirements import Checklist
+from kiosk.domain.submissions import (
+    Applicant,
+    BankAccount,
+    Collector,
+    Completeness,
+    DocumentEvidence,
+    Submission,
+)
+from kiosk.errors import ImageError, InputError
+from kiosk.services.checklist import check_documents
+from kiosk.services.clock import Clock, IdFactory, new_client_id, system_clock
+from kiosk.store.attachments import store_photo
+from kiosk.store.records import next_register_number, save_submission
+
+_TOP_LEVEL = {"program", "stage", "applicant", "collector", "bank_account", "facts", "documents", "client_id"}
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What the officer and the person are told after saving."""
+
+    submission: Submission
+    checklist: Checklist
+    warnings: tuple[Finding, ...]
+
+
+def record_submission(
+    kiosk: Kiosk,
+    request: Mapping[str, Any],
+    *,
+    source: str = "request",
+    base_dir: Path | None = None,
+    clock: Clock = system_clock,
+    new_id: IdFactory = new_client_id,
+) -> SubmissionOutcome:
+    """Validate `request`, save it with its outbox row, and say what is still missing."""
+    fields = _RequestReader(request, source)
+    fields.refuse_unknown(_TOP_LEVEL)
+    program = fields.text("program")
+    stage = fields.integer("stage")
+    facts = fields.mapping("facts", required=False)
+    applicant = _applicant(fields)
+    collector = _collector(fields)
+    bank_account = _bank_account(fields)
+    documents = fields.documents()
+    client_id = fields.text("client_id", required=False) or new_id()
+
+    warnings = _identity_warnings(fields, applicant, collector)
+    checklist = check_documents(
+        program, stage, facts, {doc for doc, _ in documents}, data_dir=kiosk.data_dir
+    )
+    if checklist.missing_facts:
+        raise InputError(
+            f"answer these questions first: {', '.join(checklist.missing_facts)}",
+            where=f"{source}: facts",
+            code="submission.missing_facts",
+            params={"facts": ", ".join(checklist.missing_facts)},
+        )
+    now = clock()
+    evidence = tuple(
+        DocumentEvidence(doc, _store_photo(kiosk, photo, base_dir, f"{source}: documents[{index}].photo", now))
+        for index, (doc, photo) in enumerate(documents)
+    )
+    with kiosk.db.atomic():
+        submission = Submission(
+            client_id=client_id,
+            register_number=next_register_number(kiosk.db),
+            program=program,
+            stage=stage,
+            applicant=applicant,
+            collector=collector,
+            bank_account=bank_account,
+            facts=dict(facts),
+            documents=evidence,
+            completeness=Completeness.COMPLETE if checklist.is_complete else Completeness.INCOMPLETE,
+            missing_documents=tuple(item.document for item in checklist.missing),
+            created_at=now,
+        ).queued()
+        _refuse_duplicate_client_id(kiosk, client_id, source)
+        save_submission(kiosk.db, submission)
+    return SubmissionOutcome(submission, checklist, warnings)
+
+
+def _refuse_duplicate_client_id(kiosk: Kiosk, client_id: str, source: str) -> None:
+    if kiosk.db.execute("SELECT 1 FROM submissions WHERE client_id = ?", [client_id]).fetchone():
+        raise InputError(
+            "a submission with this client_id is already saved",
+            where=f"{source}: client_id",
+            code="submission.duplicate_client_id",
+        )
+
+
+def _applicant(fields: _RequestReader) -> Applicant:
+    person = fields.child("applicant", {"nik", "name", "kk", "birth_date"})
+    nik = person.valid_nik("nik", Role.ANY)
+    kk = person.text("kk", required=False)
+    if kk is not None:
+        result = parse_kk(kk)
+        if not result.valid:
+            person.reject_findings("kk", result.errors)
+        kk = result.number
+    return Applicant(
+        nik=nik,
+        name=person.text("name"),
+        kk=kk,
+        birth_date=person.text("birth_date", required=False),
+    )
+
+
+def _collector(fields: _RequestReader) -> Collector | None:
+    if fields.raw.get("collector") is None:
+        return None
+    person = fields.child("collector", {"nik", "name", "relation"})
+    return Collector(
+        nik=person.valid_nik("nik", Role.PARENT),
+        name=person.text("name"),
+        relation=person.text("relation"),
+    )
+
+
+def _bank_account(fields: _RequestReader) -> BankAccount | None:
+    if fields.raw.get("bank_account") is None:
+        return None
+    account = fields.child("bank_account", {"bank", "account"})
+    bank = account.text("bank")
+    from kiosk.banks import account_lengths
+
+    result = parse_bank_account(account.text("account"), bank, account_lengths())
+    if not result.valid:
+        account.reject_findings("account", result.errors)
+    return BankAccount(bank=bank, account=result.number or "")
+
+
+def _identity_warnings(
+    fields: _RequestReader, applicant: Applicant, collector: Collector | None
+) -> tuple[Finding, ...]:
+    found: list[Finding] = list(parse_nik(applicant.nik).warnings)
+    if collector:
+        found.extend(parse_nik(collector.nik, role=Role.PARENT).warnings)
+    return tuple(found)
+
+
+def _store_photo(kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: str, now: Any) -> str | None:
+    if photo is None:
+        return None
+    path = Path(photo)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read photo {photo}: {exc.strerror}",
+            where=where,
+            code="submission.photo_unreadable",
+            params={"path": photo},
+        ) from exc
+    try:
+        return store_photo(kiosk.db, kiosk.data_dir, data, str(path), now).sha256
+    except ImageError as exc:
+        raise ImageError(exc.detail, where=f"{where} ({photo})", code=exc.code, params=exc.params) from exc
+
+
+class _RequestReader:
+    """Reads fields of a JSON object, naming the exact path of anything wrong."""
+
+    def __init__(self, raw: Any, source: str, path: str = "") -> None:
+        self.source = source
+        self.path = path
+        if not isinstance(raw, Mapping):
+            raise InputError("expected a JSON object", where=self._where(path),
+                             code="submission.not_object")
+        self.raw = raw
+
+    def _where(self, path: str) -> str:
+        return f"{self.source}: {path}" if path else self.source
+
+    def _child_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _path(self, key: str) -> str:
+        return self._where(self._child_path(key))
+
+    def refuse_unknown(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.raw) - allowed)
+        if unknown:
+            raise InputError(
+                f"unknown field {unknown[0]} (allowed: {', '.join(sorted(allowed))})",
+                where=self._path(unknown[0]),
+                code="submission.unknown_field",
+                params={"field": unknown[0], "allowed": ", ".join(sorted(allowed))},
+            )
+
+    def child(self, key: str, allowed: set[str]) -> _RequestReader:
+        value = self.raw.get(key)
+        if not isinstance(value, Mapping):
+            raise InputError(
+                "expected an object", where=self._path(key), code="submission.expected_object",
+                params={"field": key},
+            )
+        reader = _RequestReader(value, self.source, self._child_path(key))
+        reader.refuse_unknown(allowed)
+        return reader
+
+    def text(self, key: str, *, required: bool = True) -> Any:
+        value = self.raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise InputError("this field is required", where=self._path(key),
+                                 code="submission.required", params={"field": key})
+            return None
+        if not isinstance(value, str):
+            raise InputError("expected text", where=self._path(key), code="submission.expected_text",
+                             params={"field": key})
+        return value.strip()
+
+    def integer(self, key: str) -> int:
+        value = self.raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise InputError("expected a whole number", where=self._path(key),
+                             code="submission.expected_number", params={"field": key})
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise InputError("expected a whole number", where=self._path(key),
+                             code="submission.expected_number", params={"field": key}) from exc
+
+    def mapping(self, key: str, *, required: bool = True) -> Mapping[str, str | bool]:
+        value = self.raw.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, Mapping) or not all(
+            isinstance(item, str | bool) for item in value.values()
+        ):
+            raise InputError("expected an object of text or true/false values", where=self._path(key),
+                             code="submission.expected_facts", params={"field": key})
+        return value
+
+    def documents(self) -> list[tuple[str, str | None]]:
+        value = self.raw.get("documents", [])
+        if not isinstance(value, list):
+            raise InputError("expected a list", where=self._path("documents"),
+                             code="submission.expected_list", params={"field": "documents"})
+        documents: list[tuple[str, str | None]] = []
+        for index, item in enumerate(value):
+            entry = _RequestReader(item, self.source, f"{self._child_path('documents')}[{index}]")
+            entry.refuse_unknown({"type", "photo"})
+            documents.append((entry.text("type"), entry.text("photo", required=False)))
+        return documents
+
+    def valid_nik(self, key: str, role: Role) -> str:
+        result = parse_nik(self.text(key), role=role)
+        if not result.valid:
+            self.reject_findings(key, result.errors)
+        assert result.number is not None
+        return result.number
+
+    def reject_findings(self, key: str, errors: tuple[Finding, ...]) -> None:
+        first = errors[0]
+        raise InputError(first.code, where=self._path(key), code=first.code, params=dict(first.params))

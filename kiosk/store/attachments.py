@@ -1,0 +1,130 @@
+"""Document photos: normalised with Pillow, then stored once by the SHA-256 of what is kept.
+
+Normalising applies the EXIF orientation, drops every piece of metadata (EXIF, GPS, comments),
+limits the longest side to 2048 px and re-encodes as JPEG at quality 80: legible for an officer,
+small enough for a village office's link, and free of the location where the photo was taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kiosk.errors import ImageError
+
+MAX_SIDE = 2048
+JPEG_QUALITY = 80
+# A photo from any phone is far below this; a bigger "image" is a decompression bomb or a scan
+# mistake, and decoding it would exhaust a kiosk's memory.
+MAX_SOURCE_PIXELS = 80_000_000
+MAX_SOURCE_BYTES = 40 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    sha256: str
+    size: int
+    width: int
+    height: int
+    path: Path
+
+
+def normalise_photo(data: bytes, source: str = "photo") -> tuple[bytes, int, int]:
+    """The normalised JPEG bytes and their size; ImageError naming `source` when unusable."""
+    if not data:
+        raise ImageError("the file is empty", where=source, code="image.empty")
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ImageError("the file is too large", where=source, code="image.too_large_file",
+                         params={"megabytes": MAX_SOURCE_BYTES // (1024 * 1024)})
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns below its own hard limit; we refuse instead of decoding.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+        with opened as image:
+            width, height = image.size
+            if width * height > MAX_SOURCE_PIXELS:
+                raise ImageError(
+                    f"{width}x{height} pixels is more than a photo can be",
+                    where=source,
+                    code="image.too_many_pixels",
+                    params={"width": width, "height": height},
+                )
+            # Let the JPEG decoder scale down while decoding when the photo is at least twice too big.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            upright = ImageOps.exif_transpose(image)
+            rgb = _to_rgb(upright)
+            rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False)
+            return out.getvalue(), rgb.width, rgb.height
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError("more pixels than a photo can have", where=source,
+                         code="image.too_many_pixels", params={"width": "?", "height": "?"}) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError("not an image Pillow can read", where=source, code="image.unreadable") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        # Truncated or corrupt data surfaces as OSError/ValueError from the decoder.
+        raise ImageError(f"damaged image data ({type(exc).__name__})", where=source,
+                         code="image.damaged") from exc
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        # Transparent areas become white, like the paper they stand for.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def attachments_dir(data_dir: Path) -> Path:
+    return data_dir / "attachments"
+
+
+def photo_path(data_dir: Path, sha256: str) -> Path:
+    return attachments_dir(data_dir) / sha256[:2] / f"{sha256}.jpg"
+
+
+def store_photo(db: sqlite_utils.Database, data_dir: Path, data: bytes, source: str, at: datetime) -> StoredPhoto:
+    """Normalise and keep a photo once; a second copy of the same photo returns the first."""
+    normalised, width, height = normalise_photo(data, source)
+    sha256 = hashlib.sha256(normalised).hexdigest()
+    path = photo_path(data_dir, sha256)
+    if not path.exists():
+        _write_atomically(path, normalised)
+    db.execute(
+        "INSERT OR IGNORE INTO attachments(sha256, size, width, height, media_type, created_at)"
+        " VALUES (?, ?, ?, ?, 'image/jpeg', ?)",
+        [sha256, len(normalised), width, height, at.isoformat()],
+    )
+    return StoredPhoto(sha256, len(normalised), width, height, path)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file, fsync, then rename: a reader never sees half a photo."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
