@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kiosk.banks import account_lengths
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.accounts import parse_bank_account
 from kiosk.domain.findings import Finding
@@ -25,11 +27,14 @@ from kiosk.domain.submissions import (
     Submission,
 )
 from kiosk.errors import ImageError, InputError
+from kiosk.regions import default_regions
 from kiosk.services.checklist import check_documents
 from kiosk.services.clock import Clock, IdFactory, new_client_id, system_clock
 from kiosk.store.attachments import store_photo
 from kiosk.store.records import next_register_number, save_submission
 
+# Whose NIK the applicant's is: decides the plausible century and age (a KJP Plus applicant is the student).
+APPLICANT_ROLE = {"kjp-plus": Role.STUDENT, "pkh": Role.ANY}
 _TOP_LEVEL = {"program", "stage", "applicant", "collector", "bank_account", "facts", "documents", "client_id"}
 
 
@@ -52,18 +57,20 @@ def record_submission(
     new_id: IdFactory = new_client_id,
 ) -> SubmissionOutcome:
     """Validate `request`, save it with its outbox row, and say what is still missing."""
-    fields = _RequestReader(request, source)
+    now = clock()
+    fields = _RequestReader(request, source, today=now.date())
     fields.refuse_unknown(_TOP_LEVEL)
     program = fields.text("program")
     stage = fields.integer("stage")
     facts = fields.mapping("facts", required=False)
-    applicant = _applicant(fields)
+    applicant_role = APPLICANT_ROLE.get(program, Role.ANY)
+    applicant = _applicant(fields, applicant_role)
     collector = _collector(fields)
     bank_account = _bank_account(fields)
     documents = fields.documents()
     client_id = fields.text("client_id", required=False) or new_id()
 
-    warnings = _identity_warnings(fields, applicant, collector)
+    warnings = _identity_warnings(applicant, applicant_role, collector, now.date())
     checklist = check_documents(
         program, stage, facts, {doc for doc, _ in documents}, data_dir=kiosk.data_dir
     )
@@ -74,7 +81,6 @@ def record_submission(
             code="submission.missing_facts",
             params={"facts": ", ".join(checklist.missing_facts)},
         )
-    now = clock()
     evidence = tuple(
         DocumentEvidence(doc, _store_photo(kiosk, photo, base_dir, f"{source}: documents[{index}].photo", now))
         for index, (doc, photo) in enumerate(documents)
@@ -108,12 +114,12 @@ def _refuse_duplicate_client_id(kiosk: Kiosk, client_id: str, source: str) -> No
         )
 
 
-def _applicant(fields: _RequestReader) -> Applicant:
+def _applicant(fields: _RequestReader, role: Role) -> Applicant:
     person = fields.child("applicant", {"nik", "name", "kk", "birth_date"})
-    nik = person.valid_nik("nik", Role.ANY)
+    nik = person.valid_nik("nik", role)
     kk = person.text("kk", required=False)
     if kk is not None:
-        result = parse_kk(kk)
+        result = parse_kk(kk, default_regions(), today=fields.today)
         if not result.valid:
             person.reject_findings("kk", result.errors)
         kk = result.number
@@ -141,8 +147,6 @@ def _bank_account(fields: _RequestReader) -> BankAccount | None:
         return None
     account = fields.child("bank_account", {"bank", "account"})
     bank = account.text("bank")
-    from kiosk.banks import account_lengths
-
     result = parse_bank_account(account.text("account"), bank, account_lengths())
     if not result.valid:
         account.reject_findings("account", result.errors)
@@ -150,11 +154,12 @@ def _bank_account(fields: _RequestReader) -> BankAccount | None:
 
 
 def _identity_warnings(
-    fields: _RequestReader, applicant: Applicant, collector: Collector | None
+    applicant: Applicant, role: Role, collector: Collector | None, today: date
 ) -> tuple[Finding, ...]:
-    found: list[Finding] = list(parse_nik(applicant.nik).warnings)
+    regions = default_regions()
+    found: list[Finding] = list(parse_nik(applicant.nik, regions, role=role, today=today).warnings)
     if collector:
-        found.extend(parse_nik(collector.nik, role=Role.PARENT).warnings)
+        found.extend(parse_nik(collector.nik, regions, role=Role.PARENT, today=today).warnings)
     return tuple(found)
 
 
@@ -182,8 +187,9 @@ def _store_photo(kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: 
 class _RequestReader:
     """Reads fields of a JSON object, naming the exact path of anything wrong."""
 
-    def __init__(self, raw: Any, source: str, path: str = "") -> None:
+    def __init__(self, raw: Any, source: str, path: str = "", today: date | None = None) -> None:
         self.source = source
+        self.today = today
         self.path = path
         if not isinstance(raw, Mapping):
             raise InputError("expected a JSON object", where=self._where(path),
@@ -216,7 +222,7 @@ class _RequestReader:
                 "expected an object", where=self._path(key), code="submission.expected_object",
                 params={"field": key},
             )
-        reader = _RequestReader(value, self.source, self._child_path(key))
+        reader = _RequestReader(value, self.source, self._child_path(key), self.today)
         reader.refuse_unknown(allowed)
         return reader
 
@@ -267,7 +273,7 @@ class _RequestReader:
         return documents
 
     def valid_nik(self, key: str, role: Role) -> str:
-        result = parse_nik(self.text(key), role=role)
+        result = parse_nik(self.text(key), default_regions(), role=role, today=self.today)
         if not result.valid:
             self.reject_findings(key, result.errors)
         assert result.number is not None
