@@ -46,5 +46,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"KIOSK_NO_SKIPS=1: {len(skipped)} test(s) skipped; CI runs every test.", red=True)
+        reporter.write_line(
+            f"KIOSK_NO_SKIPS=1: {len(skipped)} test(s) skipped; CI runs every test.", red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

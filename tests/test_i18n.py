@@ -17,7 +17,9 @@ def test_every_key_exists_in_every_language():
 
 def test_placeholders_match_between_languages():
     indonesian, english = catalog("id"), catalog("en")
-    mismatched = [k for k in indonesian if _placeholders(indonesian[k]) != _placeholders(english[k])]
+    mismatched = [
+        k for k in indonesian if _placeholders(indonesian[k]) != _placeholders(english[k])
+    ]
     assert mismatched == []
 
 

@@ -1,15 +1,15 @@
 """The `kiosk` command: a thin layer that parses arguments and calls services.
 
 Exit codes: 0 success, 1 a handled error (one line on stderr), 2 misuse (click's usage errors).
+Each command family lives in its own module and registers itself on `cli` when imported here.
 """
 
 from __future__ import annotations
 
+from kiosk.cli import check, demo, identity, records, roster
 from kiosk.cli.base import cli
 
-# Each command family lives in its own module and registers itself on `cli` when imported here.
-# (one import line per module below)
-from kiosk.cli import records as _records  # noqa: E402,F401
+COMMAND_MODULES = (check, demo, identity, records, roster)
 
 
 def main() -> None:

@@ -56,10 +56,20 @@ def fail(exc: KioskError, lang: str, as_json: bool) -> None:
     if exc.where and exc.where not in message:
         message = f"{exc.where}: {message}"
     if as_json:
-        click.echo(json.dumps({"ok": False, "error": {"code": exc.code, "where": exc.where,
-                                                      "message": {lang2: text(exc.code, lang2, **params)
-                                                                  for lang2 in LANGUAGES}}},
-                              ensure_ascii=False), err=True)
+        click.echo(
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": {
+                        "code": exc.code,
+                        "where": exc.where,
+                        "message": {lang2: text(exc.code, lang2, **params) for lang2 in LANGUAGES},
+                    },
+                },
+                ensure_ascii=False,
+            ),
+            err=True,
+        )
     else:
         click.echo(f"kiosk: {message}", err=True)
     sys.exit(1)

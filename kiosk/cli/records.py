@@ -22,16 +22,26 @@ def _read_json(path: Path) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", where=str(path),
-                         code="submission.file_unreadable") from exc
+        raise InputError(
+            f"cannot read the file: {exc.strerror}",
+            where=str(path),
+            code="submission.file_unreadable",
+        ) from exc
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputError("the file is not UTF-8 text", where=f"{path}: byte {exc.start}",
-                         code="submission.not_utf8") from exc
+        raise InputError(
+            "the file is not UTF-8 text",
+            where=f"{path}: byte {exc.start}",
+            code="submission.not_utf8",
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(exc.msg, where=f"{path}:{exc.lineno}:{exc.colno}", code="submission.bad_json",
-                         params={"reason": exc.msg}) from exc
+        raise InputError(
+            exc.msg,
+            where=f"{path}:{exc.lineno}:{exc.colno}",
+            code="submission.bad_json",
+            params={"reason": exc.msg},
+        ) from exc
 
 
 @cli.command()
@@ -128,8 +138,12 @@ def complaint() -> None:
 
 
 @complaint.command("file")
-@click.option("--category", required=True, type=click.Choice(complaint_categories()),
-              help="What the complaint is about.")
+@click.option(
+    "--category",
+    required=True,
+    type=click.Choice(complaint_categories()),
+    help="What the complaint is about.",
+)
 @click.option("--description", required=True, help="The problem, in the complainant's words.")
 @click.option("--name", required=True, help="The complainant's name.")
 @click.option("--nik", default=None, help="The complainant's NIK (checked).")
@@ -138,14 +152,30 @@ def complaint() -> None:
 @click.option("--related", default=None, help="Register number of a related submission.")
 @common_options
 def complaint_file(
-    category: str, description: str, name: str, nik: str | None, phone: str | None,
-    program: str | None, related: str | None, data_dir: str | None, as_json: bool, lang: str,
+    category: str,
+    description: str,
+    name: str,
+    nik: str | None,
+    phone: str | None,
+    program: str | None,
+    related: str | None,
+    data_dir: str | None,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Record a complaint offline; print its register number and the date an answer is due."""
     kiosk = open_kiosk(data_dir)
     try:
-        filed = file_new_complaint(kiosk, category=category, description=description, name=name,
-                                   nik=nik, phone=phone, program=program, related_register_number=related)
+        filed = file_new_complaint(
+            kiosk,
+            category=category,
+            description=description,
+            name=name,
+            nik=nik,
+            phone=phone,
+            program=program,
+            related_register_number=related,
+        )
     finally:
         kiosk.close()
     summary = complaint_summary(filed)
@@ -173,9 +203,13 @@ def complaint_show(register_number: str, data_dir: str | None, as_json: bool, la
         emit_json(_status_json(report))
         return
     click.echo(f"{text('status.number', lang)}: {report.register_number}")
-    click.echo(f"{text('complaint.category', lang)}: {text('category.' + report.details['category'], lang)}")
+    click.echo(
+        f"{text('complaint.category', lang)}: {text('category.' + report.details['category'], lang)}"
+    )
     click.echo(text(report.state_code, lang))
-    click.echo(text("complaint.first_response", lang, date=report.details["first_response_due"][:10]))
+    click.echo(
+        text("complaint.first_response", lang, date=report.details["first_response_due"][:10])
+    )
     click.echo(text("complaint.due", lang, date=report.details["resolution_due"][:10]))
     if report.status_note:
         click.echo(f"{text('status.note', lang)}: {report.status_note}")
@@ -185,13 +219,22 @@ def raise_not_complaint(register_number: str, lang: str, as_json: bool) -> None:
     from kiosk.cli.base import fail
     from kiosk.errors import NotFoundError
 
-    fail(NotFoundError("this register number belongs to a submission, not a complaint",
-                       where="register_number", code="complaint.is_submission",
-                       params={"number": register_number}), lang, as_json)
+    fail(
+        NotFoundError(
+            "this register number belongs to a submission, not a complaint",
+            where="register_number",
+            code="complaint.is_submission",
+            params={"number": register_number},
+        ),
+        lang,
+        as_json,
+    )
 
 
 @cli.command()
-@click.option("--since", default=None, help="Only records changed on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--since", default=None, help="Only records changed on or after this date (YYYY-MM-DD)."
+)
 @common_options
 def export(since: str | None, data_dir: str | None, as_json: bool, lang: str) -> None:
     """Print every submission and complaint as JSON lines (always JSON; --json is accepted)."""

@@ -33,12 +33,20 @@ def file_new_complaint(
     chosen = _category(category)
     text = description.strip()
     if not text:
-        raise InputError("describe the problem", where="description", code="complaint.description_empty")
+        raise InputError(
+            "describe the problem", where="description", code="complaint.description_empty"
+        )
     if len(text) > MAX_DESCRIPTION:
-        raise InputError("the description is too long", where="description",
-                         code="complaint.description_too_long", params={"limit": MAX_DESCRIPTION})
+        raise InputError(
+            "the description is too long",
+            where="description",
+            code="complaint.description_too_long",
+            params={"limit": MAX_DESCRIPTION},
+        )
     if not name.strip():
-        raise InputError("the complainant's name is required", where="name", code="complaint.name_empty")
+        raise InputError(
+            "the complainant's name is required", where="name", code="complaint.name_empty"
+        )
     checked_nik = None
     if nik:
         result = parse_nik(nik)
@@ -58,7 +66,9 @@ def file_new_complaint(
             register_number=next_register_number(kiosk.db),
             category=chosen,
             description=text,
-            complainant=Complainant(name=name.strip(), nik=checked_nik, phone=(phone or "").strip() or None),
+            complainant=Complainant(
+                name=name.strip(), nik=checked_nik, phone=(phone or "").strip() or None
+            ),
             filed_at=clock(),
             program=program,
             related_register_number=related,
@@ -72,8 +82,12 @@ def _category(value: str) -> ComplaintCategory:
         return ComplaintCategory(value)
     except ValueError as exc:
         allowed = ", ".join(category.value for category in ComplaintCategory)
-        raise InputError(f"unknown category (choose one of: {allowed})", where="category",
-                         code="complaint.unknown_category", params={"allowed": allowed}) from exc
+        raise InputError(
+            f"unknown category (choose one of: {allowed})",
+            where="category",
+            code="complaint.unknown_category",
+            params={"allowed": allowed},
+        ) from exc
 
 
 def complaint_categories() -> list[str]:

@@ -20,8 +20,12 @@ def parse_since(text: str | None) -> str | None:
             return date.fromisoformat(text).isoformat()
         return datetime.fromisoformat(text).isoformat()
     except ValueError as exc:
-        raise InputError("expected a date like 2026-07-01", where="--since", code="export.bad_since",
-                         params={"value": text}) from exc
+        raise InputError(
+            "expected a date like 2026-07-01",
+            where="--since",
+            code="export.bad_since",
+            params={"value": text},
+        ) from exc
 
 
 def export_records(kiosk: Kiosk, since: str | None = None) -> Iterator[dict[str, Any]]:

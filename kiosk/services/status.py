@@ -31,7 +31,11 @@ class StatusReport:
 
     @property
     def next_step_code(self) -> str:
-        if self.kind == "submission" and self.missing_documents and self.state in ("queued", "synced"):
+        if (
+            self.kind == "submission"
+            and self.missing_documents
+            and self.state in ("queued", "synced")
+        ):
             return "next.bring_missing"
         return f"next.{self.kind}.{self.state}"
 
@@ -43,8 +47,12 @@ def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
         raise InputError(exc.reason, where="register_number", code=exc.reason) from exc
     found = find_by_register_number(kiosk.db, number)
     if found is None:
-        raise NotFoundError("no submission or complaint has this register number on this device",
-                            where="register_number", code="status.not_found", params={"number": number})
+        raise NotFoundError(
+            "no submission or complaint has this register number on this device",
+            where="register_number",
+            code="status.not_found",
+            params={"number": number},
+        )
     record = found["record"]
     if found["kind"] == "submission":
         nik = record["applicant"]["nik"]
@@ -59,8 +67,11 @@ def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
                 _document_titles(kiosk, record["program"], document)
                 for document in record["device_verdict"]["missing_documents"]
             ),
-            details={"program": record["program"], "stage": record["stage"],
-                     "completeness": record["device_verdict"]["completeness"]},
+            details={
+                "program": record["program"],
+                "stage": record["stage"],
+                "completeness": record["device_verdict"]["completeness"],
+            },
         )
     nik = record["complainant"].get("nik")
     return StatusReport(

@@ -26,7 +26,7 @@ from kiosk.domain.submissions import (
     DocumentEvidence,
     Submission,
 )
-from kiosk.errors import ImageError, InputError
+from kiosk.errors import ImageError, InputError, KioskError
 from kiosk.regions import default_regions
 from kiosk.services.checklist import check_documents
 from kiosk.services.clock import Clock, IdFactory, new_client_id, system_clock
@@ -35,7 +35,16 @@ from kiosk.store.records import next_register_number, save_submission
 
 # Whose NIK the applicant's is: decides the plausible century and age (a KJP Plus applicant is the student).
 APPLICANT_ROLE = {"kjp-plus": Role.STUDENT, "pkh": Role.ANY}
-_TOP_LEVEL = {"program", "stage", "applicant", "collector", "bank_account", "facts", "documents", "client_id"}
+_TOP_LEVEL = {
+    "program",
+    "stage",
+    "applicant",
+    "collector",
+    "bank_account",
+    "facts",
+    "documents",
+    "client_id",
+}
 
 
 @dataclass(frozen=True)
@@ -71,9 +80,15 @@ def record_submission(
     client_id = fields.text("client_id", required=False) or new_id()
 
     warnings = _identity_warnings(applicant, applicant_role, collector, now.date())
-    checklist = check_documents(
-        program, stage, facts, {doc for doc, _ in documents}, data_dir=kiosk.data_dir
-    )
+    try:
+        checklist = check_documents(
+            program, stage, facts, {doc for doc, _ in documents}, data_dir=kiosk.data_dir
+        )
+    except KioskError as exc:
+        # The rules name the field (program, stage, a fact); say which file it is in too.
+        raise type(exc)(
+            exc.detail, where=f"{source}: {exc.where or 'facts'}", code=exc.code, params=exc.params
+        ) from exc
     if checklist.missing_facts:
         raise InputError(
             f"answer these questions first: {', '.join(checklist.missing_facts)}",
@@ -82,7 +97,9 @@ def record_submission(
             params={"facts": ", ".join(checklist.missing_facts)},
         )
     evidence = tuple(
-        DocumentEvidence(doc, _store_photo(kiosk, photo, base_dir, f"{source}: documents[{index}].photo", now))
+        DocumentEvidence(
+            doc, _store_photo(kiosk, photo, base_dir, f"{source}: documents[{index}].photo", now)
+        )
         for index, (doc, photo) in enumerate(documents)
     )
     with kiosk.db.atomic():
@@ -96,7 +113,9 @@ def record_submission(
             bank_account=bank_account,
             facts=dict(facts),
             documents=evidence,
-            completeness=Completeness.COMPLETE if checklist.is_complete else Completeness.INCOMPLETE,
+            completeness=Completeness.COMPLETE
+            if checklist.is_complete
+            else Completeness.INCOMPLETE,
             missing_documents=tuple(item.document for item in checklist.missing),
             created_at=now,
         ).queued()
@@ -163,7 +182,9 @@ def _identity_warnings(
     return tuple(found)
 
 
-def _store_photo(kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: str, now: Any) -> str | None:
+def _store_photo(
+    kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: str, now: Any
+) -> str | None:
     if photo is None:
         return None
     path = Path(photo)
@@ -181,7 +202,9 @@ def _store_photo(kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: 
     try:
         return store_photo(kiosk.db, kiosk.data_dir, data, str(path), now).sha256
     except ImageError as exc:
-        raise ImageError(exc.detail, where=f"{where} ({photo})", code=exc.code, params=exc.params) from exc
+        raise ImageError(
+            exc.detail, where=f"{where} ({photo})", code=exc.code, params=exc.params
+        ) from exc
 
 
 class _RequestReader:
@@ -192,8 +215,9 @@ class _RequestReader:
         self.today = today
         self.path = path
         if not isinstance(raw, Mapping):
-            raise InputError("expected a JSON object", where=self._where(path),
-                             code="submission.not_object")
+            raise InputError(
+                "expected a JSON object", where=self._where(path), code="submission.not_object"
+            )
         self.raw = raw
 
     def _where(self, path: str) -> str:
@@ -219,7 +243,9 @@ class _RequestReader:
         value = self.raw.get(key)
         if not isinstance(value, Mapping):
             raise InputError(
-                "expected an object", where=self._path(key), code="submission.expected_object",
+                "expected an object",
+                where=self._path(key),
+                code="submission.expected_object",
                 params={"field": key},
             )
         reader = _RequestReader(value, self.source, self._child_path(key), self.today)
@@ -230,24 +256,40 @@ class _RequestReader:
         value = self.raw.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                raise InputError("this field is required", where=self._path(key),
-                                 code="submission.required", params={"field": key})
+                raise InputError(
+                    "this field is required",
+                    where=self._path(key),
+                    code="submission.required",
+                    params={"field": key},
+                )
             return None
         if not isinstance(value, str):
-            raise InputError("expected text", where=self._path(key), code="submission.expected_text",
-                             params={"field": key})
+            raise InputError(
+                "expected text",
+                where=self._path(key),
+                code="submission.expected_text",
+                params={"field": key},
+            )
         return value.strip()
 
     def integer(self, key: str) -> int:
         value = self.raw.get(key)
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise InputError("expected a whole number", where=self._path(key),
-                             code="submission.expected_number", params={"field": key})
+            raise InputError(
+                "expected a whole number",
+                where=self._path(key),
+                code="submission.expected_number",
+                params={"field": key},
+            )
         try:
             return int(value)
         except ValueError as exc:
-            raise InputError("expected a whole number", where=self._path(key),
-                             code="submission.expected_number", params={"field": key}) from exc
+            raise InputError(
+                "expected a whole number",
+                where=self._path(key),
+                code="submission.expected_number",
+                params={"field": key},
+            ) from exc
 
     def mapping(self, key: str, *, required: bool = True) -> Mapping[str, str | bool]:
         value = self.raw.get(key)
@@ -256,15 +298,23 @@ class _RequestReader:
         if not isinstance(value, Mapping) or not all(
             isinstance(item, str | bool) for item in value.values()
         ):
-            raise InputError("expected an object of text or true/false values", where=self._path(key),
-                             code="submission.expected_facts", params={"field": key})
+            raise InputError(
+                "expected an object of text or true/false values",
+                where=self._path(key),
+                code="submission.expected_facts",
+                params={"field": key},
+            )
         return value
 
     def documents(self) -> list[tuple[str, str | None]]:
         value = self.raw.get("documents", [])
         if not isinstance(value, list):
-            raise InputError("expected a list", where=self._path("documents"),
-                             code="submission.expected_list", params={"field": "documents"})
+            raise InputError(
+                "expected a list",
+                where=self._path("documents"),
+                code="submission.expected_list",
+                params={"field": "documents"},
+            )
         documents: list[tuple[str, str | None]] = []
         for index, item in enumerate(value):
             entry = _RequestReader(item, self.source, f"{self._child_path('documents')}[{index}]")
@@ -281,4 +331,6 @@ class _RequestReader:
 
     def reject_findings(self, key: str, errors: tuple[Finding, ...]) -> None:
         first = errors[0]
-        raise InputError(first.code, where=self._path(key), code=first.code, params=dict(first.params))
+        raise InputError(
+            first.code, where=self._path(key), code=first.code, params=dict(first.params)
+        )

@@ -43,8 +43,12 @@ def normalise_photo(data: bytes, source: str = "photo") -> tuple[bytes, int, int
     if not data:
         raise ImageError("the file is empty", where=source, code="image.empty")
     if len(data) > MAX_SOURCE_BYTES:
-        raise ImageError("the file is too large", where=source, code="image.too_large_file",
-                         params={"megabytes": MAX_SOURCE_BYTES // (1024 * 1024)})
+        raise ImageError(
+            "the file is too large",
+            where=source,
+            code="image.too_large_file",
+            params={"megabytes": MAX_SOURCE_BYTES // (1024 * 1024)},
+        )
     try:
         with warnings.catch_warnings():
             # Pillow only warns below its own hard limit; we refuse instead of decoding.
@@ -70,14 +74,21 @@ def normalise_photo(data: bytes, source: str = "photo") -> tuple[bytes, int, int
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError("more pixels than a photo can have", where=source,
-                         code="image.too_many_pixels", params={"width": "?", "height": "?"}) from exc
+        raise ImageError(
+            "more pixels than a photo can have",
+            where=source,
+            code="image.too_many_pixels",
+            params={"width": "?", "height": "?"},
+        ) from exc
     except UnidentifiedImageError as exc:
-        raise ImageError("not an image Pillow can read", where=source, code="image.unreadable") from exc
+        raise ImageError(
+            "not an image Pillow can read", where=source, code="image.unreadable"
+        ) from exc
     except (OSError, ValueError, SyntaxError) as exc:
         # Truncated or corrupt data surfaces as OSError/ValueError from the decoder.
-        raise ImageError(f"damaged image data ({type(exc).__name__})", where=source,
-                         code="image.damaged") from exc
+        raise ImageError(
+            f"damaged image data ({type(exc).__name__})", where=source, code="image.damaged"
+        ) from exc
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -100,7 +111,9 @@ def photo_path(data_dir: Path, sha256: str) -> Path:
     return attachments_dir(data_dir) / sha256[:2] / f"{sha256}.jpg"
 
 
-def store_photo(db: sqlite_utils.Database, data_dir: Path, data: bytes, source: str, at: datetime) -> StoredPhoto:
+def store_photo(
+    db: sqlite_utils.Database, data_dir: Path, data: bytes, source: str, at: datetime
+) -> StoredPhoto:
     """Normalise and keep a photo once; a second copy of the same photo returns the first."""
     normalised, width, height = normalise_photo(data, source)
     sha256 = hashlib.sha256(normalised).hexdigest()

@@ -23,7 +23,9 @@ from kiosk.domain.submissions import (
     SubmissionState,
 )
 
-SCHEMA = 1  # bump when the record's shape changes; the server reads it to parse old devices' records
+SCHEMA = (
+    1  # bump when the record's shape changes; the server reads it to parse old devices' records
+)
 
 
 def submission_to_record(submission: Submission) -> dict[str, Any]:

@@ -11,14 +11,18 @@ from kiosk.errors import StoreError
 from kiosk.store.migrations import MIGRATIONS, Migration
 
 
-def open_database(path: Path | str, migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlite_utils.Database:
+def open_database(
+    path: Path | str, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at `path`; ":memory:" for tests."""
     try:
         if str(path) == ":memory:":
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=10
+            )
         db = sqlite_utils.Database(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         # FULL: a submission acknowledged to a person survives a power cut, not only a crash.
@@ -27,7 +31,9 @@ def open_database(path: Path | str, migrations: tuple[Migration, ...] = MIGRATIO
         conn.execute("PRAGMA busy_timeout=10000")
         migrate(db, migrations)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {path}: {exc}", where=str(path), params={"detail": str(exc)}) from exc
+        raise StoreError(
+            f"cannot open database {path}: {exc}", where=str(path), params={"detail": str(exc)}
+        ) from exc
     return db
 
 

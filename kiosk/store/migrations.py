@@ -109,7 +109,7 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         CREATE INDEX roster_nik ON roster(nik);
         CREATE INDEX roster_kk ON roster(kk);
-        """
+        """,
     )
 
 

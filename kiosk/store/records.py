@@ -156,4 +156,3 @@ def iter_records(db: sqlite_utils.Database, since: str | None = None) -> Iterato
 
 def pending_outbox_count(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
-

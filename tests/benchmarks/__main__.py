@@ -11,7 +11,9 @@ from pathlib import Path
 def main() -> None:
     quick = "--quick" in sys.argv
     folder = Path(__file__).parent
-    for module in sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name.startswith("bench_")):
+    for module in sorted(
+        m.name for m in pkgutil.iter_modules([str(folder)]) if m.name.startswith("bench_")
+    ):
         print(f"\n== {module} ==", flush=True)
         bench = importlib.import_module(f"tests.benchmarks.{module}")
         bench.main(bench.QUICK_ARGS if quick and hasattr(bench, "QUICK_ARGS") else [])

@@ -20,7 +20,6 @@ from kiosk.store.attachments import normalise_photo
 from tests.benchmarks.figures import report, summary_ms
 from tests.support.requests import kjp_request
 
-
 QUICK_ARGS = ["--submissions", "100", "--photos", "3"]
 
 
@@ -69,9 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         timings = bench_submit(args.submissions, Path(folder))
-    summary_ms(f"submit with outbox + fsync ({args.submissions} on disk)", timings, goal_p95="< 30 ms")
+    summary_ms(
+        f"submit with outbox + fsync ({args.submissions} on disk)", timings, goal_p95="< 30 ms"
+    )
     report("submit throughput", len(timings) / sum(timings), "rec/s")
-    summary_ms("normalise a 12-megapixel JPEG", bench_normalise(args.photos), goal_median="< 400 ms")
+    summary_ms(
+        "normalise a 12-megapixel JPEG", bench_normalise(args.photos), goal_median="< 400 ms"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ def report(name: str, value: float, unit: str, goal: str = "") -> dict[str, obje
     return {"name": name, "value": value, "unit": unit, "goal": goal}
 
 
-def summary_ms(name: str, seconds: Sequence[float], goal_p95: str = "", goal_median: str = "") -> None:
+def summary_ms(
+    name: str, seconds: Sequence[float], goal_p95: str = "", goal_median: str = ""
+) -> None:
     millis = [s * 1000 for s in seconds]
     report(f"{name}: median", statistics.median(millis), "ms", goal_median)
     report(f"{name}: p95", percentile(millis, 0.95), "ms", goal_p95)

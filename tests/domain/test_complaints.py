@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kiosk.domain.complaints import (
+    Complainant,
     ComplaintCategory,
     ComplaintState,
-    Complainant,
-    file_complaint,
     deadlines_for,
+    file_complaint,
 )
 from kiosk.domain.register_numbers import RegisterNumber
 

@@ -1,6 +1,6 @@
 """The submission's lifecycle: the device queues and syncs; the server decides the rest."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,7 +26,7 @@ def _submission():
         documents=(DocumentEvidence("kk", "ab" * 32), DocumentEvidence("ktp_wali")),
         completeness=Completeness.INCOMPLETE,
         missing_documents=("sptjm",),
-        created_at=datetime(2026, 7, 1, tzinfo=timezone.utc),
+        created_at=datetime(2026, 7, 1, tzinfo=UTC),
     )
 
 

@@ -14,8 +14,13 @@ NOW = datetime(2026, 8, 3, 10, 0, tzinfo=WIB)
 
 
 def _file(kiosk, **overrides):
-    values = dict(category="late_disbursement", description="Dana tahap 2 belum masuk.", name="Aminah",
-                  nik=MOTHER_NIK, clock=lambda: NOW)
+    values = dict(
+        category="late_disbursement",
+        description="Dana tahap 2 belum masuk.",
+        name="Aminah",
+        nik=MOTHER_NIK,
+        clock=lambda: NOW,
+    )
     values.update(overrides)
     return file_new_complaint(kiosk, **values)
 

@@ -18,7 +18,9 @@ def main(data_dir: str, request_file: str) -> None:
     request = json.loads(Path(request_file).read_text())
     kiosk = open_kiosk(data_dir)
     while True:
-        outcome = record_submission(kiosk, request, source=request_file, base_dir=Path(request_file).parent)
+        outcome = record_submission(
+            kiosk, request, source=request_file, base_dir=Path(request_file).parent
+        )
         sys.stdout.write(f"{outcome.submission.register_number} {outcome.submission.client_id}\n")
         sys.stdout.flush()
 

@@ -1,6 +1,7 @@
 """Document photos: upright, stripped of EXIF and GPS, at most 2048 px, stored once."""
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -9,9 +10,7 @@ from kiosk.errors import ImageError
 from kiosk.store.attachments import normalise_photo, photo_path, store_photo
 from tests.support.images import GPS_IFD, document_photo
 
-from datetime import datetime, timezone
-
-NOW = datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
 
 def test_a_rotated_phone_photo_is_turned_upright_and_loses_all_exif():

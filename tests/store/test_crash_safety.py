@@ -22,21 +22,27 @@ def _run_and_kill(data_dir: Path, request_file: Path, kill_after: float) -> list
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.store.crash_writer", str(data_dir), str(request_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        text=True,
     )
     acknowledged: list[str] = []
     deadline = time.monotonic() + 60
     started = None
-    try:
-        for line in child.stdout:  # type: ignore[union-attr]
-            acknowledged.append(line.split()[0])
-            started = started or time.monotonic()
-            if time.monotonic() - started >= kill_after or time.monotonic() > deadline:
-                break
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    assert acknowledged, child.stderr.read() if child.stderr else "no output"  # type: ignore[union-attr]
+    with child:
+        try:
+            for line in child.stdout:  # type: ignore[union-attr]
+                acknowledged.append(line.split()[0])
+                started = started or time.monotonic()
+                if time.monotonic() - started >= kill_after or time.monotonic() > deadline:
+                    break
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        errors = child.stderr.read() if child.stderr else ""  # type: ignore[union-attr]
+    assert acknowledged, errors or "the writer printed nothing"
     return acknowledged
 
 
@@ -49,7 +55,9 @@ def test_a_killed_writer_loses_nothing_it_acknowledged_and_leaves_no_half_record
     request_file.write_text(json.dumps(request))
     data_dir = tmp_path / "data"
 
-    acknowledged = _run_and_kill(data_dir, request_file, kill_after=random.Random(seed).uniform(0.3, 1.5))
+    acknowledged = _run_and_kill(
+        data_dir, request_file, kill_after=random.Random(seed).uniform(0.3, 1.5)
+    )
 
     db = open_database(data_dir / "kiosk.sqlite")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

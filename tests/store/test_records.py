@@ -2,7 +2,7 @@
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,8 +17,10 @@ from kiosk.store.records import (
     save_submission,
 )
 
+FIRST = RegisterNumber("ABCDEF", 1)
 
-def _submission(client_id="s-1", number=RegisterNumber("ABCDEF", 1)):
+
+def _submission(client_id="s-1", number=FIRST):
     return Submission(
         client_id=client_id,
         register_number=number,
@@ -29,7 +31,7 @@ def _submission(client_id="s-1", number=RegisterNumber("ABCDEF", 1)):
         documents=(DocumentEvidence("kk", "ab" * 32),),
         completeness=Completeness.INCOMPLETE,
         missing_documents=("sptjm",),
-        created_at=datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc),
+        created_at=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
     ).queued()
 
 

@@ -10,14 +10,17 @@ GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
 
-def document_photo(width: int = 1200, height: int = 800, *, orientation: int = 1, gps: bool = True,
-                   seed: int = 0) -> bytes:
+def document_photo(
+    width: int = 1200, height: int = 800, *, orientation: int = 1, gps: bool = True, seed: int = 0
+) -> bytes:
     """A JPEG that looks like a photographed paper: text-like bars, an EXIF orientation and GPS tags."""
     image = Image.new("RGB", (width, height), (236, 232, 220))
     draw = ImageDraw.Draw(image)
     for row in range(12):
         y = 40 + row * (height - 80) // 12
-        draw.rectangle([40, y, 40 + (row * 97 + seed * 31) % (width - 120) + 60, y + 12], fill=(30, 30, 60))
+        draw.rectangle(
+            [40, y, 40 + (row * 97 + seed * 31) % (width - 120) + 60, y + 12], fill=(30, 30, 60)
+        )
     draw.rectangle([width - 160, height - 160, width - 40, height - 40], outline=(0, 0, 0), width=6)
     exif = Image.Exif()
     exif[ORIENTATION] = orientation

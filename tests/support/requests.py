@@ -14,7 +14,12 @@ def kjp_request(**overrides):
         "stage": 2,
         "applicant": {"nik": STUDENT_NIK, "name": "Siti Rahmawati", "kk": FAMILY_KK},
         "collector": {"nik": MOTHER_NIK, "name": "Hj. Aminah", "relation": "parent"},
-        "facts": {"level": "sma", "collector": "parent", "recipient": "continuing", "private_school": False},
+        "facts": {
+            "level": "sma",
+            "collector": "parent",
+            "recipient": "continuing",
+            "private_school": False,
+        },
         "documents": [{"type": "kk"}],
     }
     request.update(overrides)
