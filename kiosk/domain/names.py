@@ -404,7 +404,12 @@ def compare_names(a: str, b: str) -> NameMatch:
         reasons = [_swap_sides(reason) for reason in reasons]
 
     if _verdict(score, capped) is NameVerdict.NO_MATCH:
-        whole = fuzz.token_sort_ratio(key_l, key_r)
+        # Written without spaces the names may still be one: "ABDUL RAHMAN" and "ABDURRAHMAN"
+        # (the Arabic article assimilates), "NURHALIZA" and "NUR HALIMAH".
+        whole = max(
+            fuzz.token_sort_ratio(key_l, key_r),
+            fuzz.ratio(key_l.replace(" ", ""), key_r.replace(" ", "")),
+        )
         if whole >= WHOLE_NAME_MIN_RATIO:
             score = max(score, min(whole, WHOLE_NAME_MAX_SCORE))
             capped = True

@@ -279,3 +279,10 @@ def test_normalising_is_idempotent_and_ascii(name: str):
 @given(any_names, any_names)
 def test_scores_stay_between_0_and_100(a: str, b: str):
     assert 0 <= compare_names(a, b).score <= 100
+
+
+def test_a_name_written_together_with_an_assimilated_article_needs_review_not_no_match():
+    # "Abdul Rahman" is often written "Abdurrahman": one word, the L assimilated to R.
+    result = compare_names("Muhammad Abdul Rahman", "H. Muhamad Abdurrahman, S.Pd.")
+    assert result.verdict is NameVerdict.REVIEW
+    assert "name.similar_overall" in {reason.code for reason in result.reasons}
