@@ -38,13 +38,17 @@ def read_rule_text(path: Path) -> str:
             "the file is not UTF-8 text", code="rules.not_utf8", where=f"{path}:1"
         ) from exc
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise RuleFileError(
-            f"cannot read the file: {reason}",
-            code="rules.unreadable",
-            where=str(path),
-            params={"reason": reason},
-        ) from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: OSError) -> RuleFileError:
+    reason = exc.strerror or type(exc).__name__
+    return RuleFileError(
+        f"cannot read the file: {reason}",
+        code="rules.unreadable",
+        where=str(path),
+        params={"reason": reason},
+    )
 
 
 def read_rule_file(path: Path, *, program: str | None = None) -> ProgramRules:
@@ -64,13 +68,7 @@ def _stat(path: Path) -> os.stat_result:
     try:
         return path.stat()
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise RuleFileError(
-            f"cannot read the file: {reason}",
-            code="rules.unreadable",
-            where=str(path),
-            params={"reason": reason},
-        ) from exc
+        raise _unreadable(path, exc) from exc
 
 
 def rule_file_for(program: str, data_dir: Path | None = None) -> Path | None:
