@@ -1,0 +1,67 @@
+"""Scanning at the kiosk: classify what a camera or a handheld scanner read, and open scanned receipts.
+
+Decoding images is kiosk.scan.decode's job; this module turns a decoded text (or raw bytes) into a
+classified payload with this device's invitation patterns, receipt key and date.
+"""
+
+from __future__ import annotations
+
+from kiosk.bootstrap import Kiosk
+from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
+from kiosk.errors import InputError
+from kiosk.regions import default_regions
+from kiosk.scan.keyboard import KeyboardTiming, KeyboardWedge
+from kiosk.scan.patterns import load_invitation_patterns
+from kiosk.services.clock import Clock, system_clock
+from kiosk.services.status import StatusReport, status_of
+from kiosk.store.keys import receipt_key
+from kiosk.store.records import device_code
+
+
+def decode_text(raw: bytes) -> str | None:
+    """The UTF-8 text in `raw`, or None for binary data (kept, but never read as text)."""
+    try:
+        # utf-8-sig: some generators put a byte-order mark in front of the text.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def classify_read(
+    kiosk: Kiosk, text: str | None, raw: bytes, *, clock: Clock = system_clock
+) -> Payload:
+    """Classify one read; `text` None means "decode `raw` here" (binary stays binary)."""
+    if text is None:
+        text = decode_text(raw)
+    return classify_payload(
+        text,
+        raw,
+        invitation_patterns=load_invitation_patterns(kiosk.data_dir),
+        receipt_key=receipt_key(kiosk.db),
+        device_code=device_code(kiosk.db),
+        today=clock().date(),
+        regions=default_regions(),
+    )
+
+
+def keyboard_wedge(
+    kiosk: Kiosk, timing: KeyboardTiming | None = None, *, clock: Clock = system_clock
+) -> KeyboardWedge:
+    """A handheld-scanner listener whose reads are classified exactly like camera scans."""
+    return KeyboardWedge(
+        timing, classify=lambda text, raw: classify_read(kiosk, text, raw, clock=clock)
+    )
+
+
+def open_scanned_receipt(kiosk: Kiosk, payload: Payload) -> StatusReport:
+    """The status of the record a scanned receipt names; only a receipt this kiosk signed opens."""
+    if payload.kind is not PayloadKind.RECEIPT or not payload.valid:
+        # The finding says why (not a receipt, another kiosk's, or altered): show it, open nothing.
+        reason = payload.errors[0] if payload.errors else None
+        raise InputError(
+            "the scanned code is not a valid receipt from this kiosk",
+            where="receipt",
+            code=reason.code if reason else "receipt.not_receipt",
+            params=dict(reason.params) if reason else {},
+        )
+    return status_of(kiosk, payload.fields["register_number"])

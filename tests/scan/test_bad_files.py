@@ -1,0 +1,135 @@
+"""Bad files: each gets its own ImageError (translation code, the file as `where`); a batch goes on."""
+
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.errors import ImageError
+from kiosk.i18n import LANGUAGES, text
+from kiosk.scan.decode import scan_file, scan_files
+from kiosk.scan.preprocess import open_picture
+from tests.scan.code_images import code, encoded, page
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def huge_png_header(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A PNG whose header claims width x height grey pixels; the data is a few bytes."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def good_png(tmp_path: Path) -> Path:
+    path = tmp_path / "undangan.png"
+    path.write_bytes(encoded(page((code("qr", "PKH-2026-T1-000777", 4), (40, 40)))))
+    return path
+
+
+def _error(path: Path) -> ImageError:
+    result = scan_file(path)
+    assert result.reads == ()
+    assert isinstance(result.error, ImageError)
+    assert result.error.where == str(path)
+    return result.error
+
+
+def test_a_zero_byte_file_is_refused_as_empty(tmp_path):
+    path = tmp_path / "kosong.jpg"
+    path.write_bytes(b"")
+    assert _error(path).code == "scan.image.empty"
+
+
+def test_a_truncated_jpeg_is_refused_as_damaged(tmp_path):
+    whole = encoded(page((code("qr", "PKH-2026-T1-000777", 4), (40, 40))), "JPEG", quality=90)
+    path = tmp_path / "terpotong.jpg"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert _error(path).code == "scan.image.damaged"
+
+
+def test_a_truncated_png_is_refused_as_damaged(tmp_path, good_png):
+    path = tmp_path / "terpotong.png"
+    path.write_bytes(good_png.read_bytes()[:300])
+    assert _error(path).code == "scan.image.damaged"
+
+
+def test_a_text_file_is_refused_as_not_an_image(tmp_path):
+    path = tmp_path / "catatan.jpg"
+    path.write_text("NIK 3174011405090003, bukan gambar\n", encoding="utf-8")
+    error = _error(path)
+    assert error.code == "scan.image.unreadable"
+    assert "3174011405090003" not in str(error)  # no personal data in what gets logged
+
+
+def test_a_20000_by_20000_header_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "raksasa.png"
+    path.write_bytes(huge_png_header())
+    started = time.perf_counter()
+    error = _error(path)
+    assert time.perf_counter() - started < 1.0  # refused from the header, nothing decoded
+    assert error.code == "scan.image.too_many_pixels"
+    assert error.params == {"megapixels": 400}
+
+
+def test_a_missing_file_and_a_folder_are_refused(tmp_path):
+    assert _error(tmp_path / "tidak-ada.png").code == "scan.image.missing"
+    assert _error(tmp_path).code == "scan.image.missing"
+
+
+def test_a_batch_goes_on_past_bad_files_in_order(tmp_path, good_png):
+    empty = tmp_path / "kosong.png"
+    empty.write_bytes(b"")
+    huge = tmp_path / "raksasa.png"
+    huge.write_bytes(huge_png_header())
+    results = list(scan_files([good_png, empty, huge, good_png]))
+    assert [r.path for r in results] == [str(p) for p in (good_png, empty, huge, good_png)]
+    assert [r.readable for r in results] == [True, False, False, True]
+    assert [read.text for read in results[3].reads] == ["PKH-2026-T1-000777"]
+
+
+def test_every_image_error_code_has_a_sentence_in_both_languages():
+    codes = ["empty", "damaged", "unreadable", "too_many_pixels", "missing", "too_large_file"]
+    for language in LANGUAGES:
+        for name in codes:
+            assert text(f"scan.image.{name}", language) != f"scan.image.{name}"
+
+
+def test_a_phone_photo_is_read_upright_and_positions_are_in_its_full_size(tmp_path):
+    # 4800x3600 is above the decode size: the JPEG is decoded at half size, positions doubled back.
+    symbol = code("qr", "KJP-2026-T2-000123", 24)
+    photo = page((symbol, (3000, 2000)), size=(4800, 3600))
+    path = tmp_path / "foto.jpg"
+    path.write_bytes(encoded(photo, "JPEG", quality=85))
+    [read] = scan_file(path).reads
+    cx = sum(x for x, _ in read.position) / 4
+    cy = sum(y for _, y in read.position) / 4
+    assert abs(cx - (3000 + symbol.width / 2)) < 40
+    assert abs(cy - (2000 + symbol.height / 2)) < 40
+
+
+def test_the_exif_orientation_is_applied_before_positions_are_given(tmp_path):
+    symbol = code("qr", "KJP-2026-T2-000123", 4)
+    stored = page((symbol, (20, 30)), size=(400, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to view"
+    path = tmp_path / "miring.jpg"
+    path.write_bytes(encoded(stored, "JPEG", quality=92, exif=exif))
+    picture, factor = open_picture(path)
+    assert picture.size == (300, 400) and factor == 1.0
+    [read] = scan_file(path).reads
+    cx = sum(x for x, _ in read.position) / 4
+    # Upright, the code's left edge is 30 px from the right edge of a 300-px-wide photo.
+    assert abs(cx - (300 - 30 - symbol.height / 2)) < 10

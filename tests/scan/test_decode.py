@@ -1,0 +1,150 @@
+"""Decoding real code images: every format, two codes in a frame, turned frames, binary payloads."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiosk.scan.decode import DEFAULT_PIPELINE, CodeRead, Step, decode_picture, payload_text
+from tests.scan.code_images import code, page
+
+PAYLOADS = {
+    "qr": "https://verifikasi.dukcapil.kemendagri.go.id/kk?sig=Ab12Cd34",
+    "code128": "KJP-2026-T2-000123",
+    "pdf417": "PKH-2026-T1-004512|3174011405090003|BRI|750000",
+    "datamatrix": "LKP1:7KQ2ZB-000123-M:ABCDEFGH",
+    "ean13": "5901234123457",
+    "ean8": "96385074",
+}
+
+
+def _centre(read: CodeRead) -> tuple[float, float]:
+    return (sum(x for x, _ in read.position) / 4, sum(y for _, y in read.position) / 4)
+
+
+def _near(point: tuple[float, float], expected: tuple[float, float], tolerance: float) -> bool:
+    return math.dist(point, expected) <= tolerance
+
+
+@pytest.mark.parametrize("fmt", sorted(PAYLOADS))
+def test_each_format_decodes_with_its_text_bytes_position_and_backend(fmt):
+    written = {"ean13": PAYLOADS["ean13"][:12], "ean8": PAYLOADS["ean8"][:7]}.get(fmt, PAYLOADS[fmt])
+    symbol = code(fmt, written, 2)  # the writer adds the EAN check digit
+    frame = page((symbol, (60, 50)), size=(720, 400))
+    [read] = decode_picture(frame)
+    assert read.format == fmt
+    assert read.text == PAYLOADS[fmt]
+    assert read.raw == PAYLOADS[fmt].encode()
+    assert read.backend == "zxing-cpp"
+    assert read.elapsed_ms > 0
+    expected = (60 + symbol.width / 2, 50 + symbol.height / 2)
+    assert _near(_centre(read), expected, max(symbol.size) / 4)
+
+
+def test_two_codes_in_one_frame_are_both_returned_each_with_its_own_position():
+    qr = code("qr", "LKP1:7KQ2ZB-000123-M:ABCDEFGH", 4)
+    bars = code("code128", "3174011405090003", 2)
+    frame = page((qr, (30, 60)), (bars, (300, 120)), size=(720, 400))
+    reads = {read.format: read for read in decode_picture(frame)}
+    assert set(reads) == {"qr", "code128"}
+    assert reads["qr"].text == "LKP1:7KQ2ZB-000123-M:ABCDEFGH"
+    assert reads["code128"].text == "3174011405090003"
+    assert _centre(reads["qr"])[0] < 30 + qr.width
+    assert _centre(reads["code128"])[0] > 300
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_frame_turned_by_a_right_angle_still_decodes_with_positions_in_the_turned_frame(turn):
+    bars = code("pdf417", PAYLOADS["pdf417"], 2)
+    frame = page((bars, (40, 80)), size=(560, 300)).rotate(turn, expand=True)
+    [read] = decode_picture(frame)
+    assert read.text == PAYLOADS["pdf417"]
+    width, height = frame.size
+    assert all(0 <= x <= width and 0 <= y <= height for x, y in read.position)
+    # The code's centre, turned with the frame (PIL turns counter-clockwise).
+    cx, cy = 40 + bars.width / 2 - 280, 80 + bars.height / 2 - 150
+    angle = math.radians(turn)
+    expected = (
+        width / 2 + cx * math.cos(angle) + cy * math.sin(angle),
+        height / 2 - cx * math.sin(angle) + cy * math.cos(angle),
+    )
+    assert _near(_centre(read), expected, 30)
+
+
+def test_a_code_at_45_degrees_is_read():
+    bars = code("code128", "KJP-2026-T2-000123", 2)
+    centred = (320 - bars.width // 2, 240 - bars.height // 2)
+    frame = page((bars, centred), size=(640, 480)).rotate(
+        45, resample=Image.Resampling.BICUBIC, fillcolor=(90, 70, 50)
+    )
+    reads = decode_picture(frame)
+    assert [read.text for read in reads] == ["KJP-2026-T2-000123"]
+    assert all(0 <= x <= 640 and 0 <= y <= 480 for x, y in reads[0].position)
+
+
+def test_a_small_code_in_a_camera_frame_is_read_and_placed_in_the_frames_own_pixels():
+    # 1.4 pixels per module: plain zxing-cpp misses it, the pipeline's upscaling step reads it.
+    symbol = code("qr", "KJP-2026-T2-000123", 8)
+    small = symbol.resize((round(symbol.width * 1.4 / 8),) * 2, Image.Resampling.BOX)
+    frame = page((small, (900, 500)), size=(1280, 720))
+    plain = decode_picture(frame, pipeline=DEFAULT_PIPELINE[:1])
+    reads = decode_picture(frame)
+    assert [read.text for read in reads] == ["KJP-2026-T2-000123"]
+    assert plain == [] or plain[0].text == "KJP-2026-T2-000123"
+    assert _near(_centre(reads[0]), (900 + small.width / 2, 500 + small.height / 2), 10)
+
+
+def test_binary_and_non_utf8_payloads_are_kept_as_bytes_and_never_shown_as_text():
+    payload = b"\xff\xfe\x00LKP\x80\x81"
+    [read] = decode_picture(page((code("qr", payload, 4), (40, 40))))
+    assert read.raw == payload
+    assert read.text is None
+    assert read.is_binary
+    assert read.to_dict()["raw_hex"] == payload.hex()
+
+
+def test_utf8_payloads_come_back_as_text():
+    [read] = decode_picture(page((code("qr", "Café Ünïcode".encode(), 4), (40, 40))))
+    assert read.text == "Café Ünïcode"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"KJP-2026-T2-000123", "KJP-2026-T2-000123"),
+        ("Siti Rahmawati ü".encode(), "Siti Rahmawati ü"),
+        (b"]d2\x1d0104912345678904", "]d2\x1d0104912345678904"),  # GS1 separator is text
+        (b"\xff\xfeabc", None),
+        (b"abc\x00def", None),
+        (b"", ""),
+    ],
+)
+def test_payload_text_is_utf8_without_stray_control_bytes(raw, expected):
+    assert payload_text(raw) == expected
+
+
+def test_grey_and_colour_arrays_and_transparent_images_decode_alike():
+    frame = page((code("qr", "PKH-2026-T3-000001", 4), (30, 30)))
+    rgba = frame.convert("RGBA")
+    for picture in (np.asarray(frame), np.asarray(frame.convert("L")), rgba):
+        assert [read.text for read in decode_picture(picture)] == ["PKH-2026-T3-000001"]
+
+
+def test_a_frame_without_a_code_gives_no_reads():
+    assert decode_picture(page(size=(640, 360))) == []
+
+
+def test_the_pipeline_stops_at_the_first_step_that_finds_a_code():
+    frame = page((code("qr", "PKH-2026-T3-000001", 4), (30, 30)))
+    [read] = decode_picture(frame)
+    assert read.step == DEFAULT_PIPELINE[0].name
+
+
+def test_a_custom_pipeline_can_use_the_second_backend_alone():
+    frame = page((code("qr", "PKH-2026-T3-000001", 4), (30, 30)))
+    [read] = decode_picture(frame, pipeline=(Step("zbar only", "pyzbar"),))
+    assert read.backend == "pyzbar"
+    assert read.text == "PKH-2026-T3-000001"

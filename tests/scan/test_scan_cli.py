@@ -1,0 +1,125 @@
+"""`kiosk scan`: one line per code, per file without a code, per unreadable file; exit 0 or 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+from tests.scan.code_images import code, encoded, page
+
+NIK = "3174015203100001"  # structurally valid: day 52 = a woman born on the 12th
+
+
+@pytest.fixture
+def run(data_dir):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["scan", *args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    made = {
+        "two": page(
+            (code("qr", "https://verifikasi.dukcapil.kemendagri.go.id/kk?sig=Ab12", 4), (30, 40)),
+            (code("code128", NIK, 2), (300, 120)),
+            size=(720, 400),
+        ),
+        "none": page(size=(320, 200)),
+    }
+    paths = {}
+    for name, image in made.items():
+        paths[name] = tmp_path / f"{name}.png"
+        paths[name].write_bytes(encoded(image))
+    paths["broken"] = tmp_path / "broken.jpg"
+    paths["broken"].write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    return paths
+
+
+def _lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_json_gives_one_line_per_code_with_kind_fields_position_backend_and_time(run, files):
+    result = run(str(files["two"]), "--json")
+    assert result.exit_code == 0, result.output
+    lines = {line["format"]: line for line in _lines(result.output)}
+    assert set(lines) == {"qr", "code128"}
+    link, number = lines["qr"], lines["code128"]
+    for line in (link, number):
+        assert line["file"] == str(files["two"])
+        assert line["status"] == "found"
+        assert {"text", "kind", "fields", "position", "backend", "ms"} <= set(line)
+        assert len(line["position"]) == 4 and line["backend"] == "zxing-cpp" and line["ms"] > 0
+    assert link["kind"] == "dukcapil_link"
+    assert link["fields"] == {"url": "https://verifikasi.dukcapil.kemendagri.go.id/kk?sig=Ab12"}
+    assert number["text"] == NIK
+    assert number["kind"] == "nik"
+
+
+def test_a_file_without_a_code_gets_its_own_line_and_exit_0(run, files):
+    result = run(str(files["none"]), "--json")
+    assert result.exit_code == 0
+    [line] = _lines(result.output)
+    assert line["status"] == "none"
+    assert line["file"] == str(files["none"])
+    assert line["reason"]["code"] == "scan.none"
+
+
+def test_an_unreadable_file_gets_its_reason_the_batch_goes_on_and_the_exit_is_1(run, files):
+    result = run(str(files["broken"]), str(files["none"]), str(files["two"]), "--json")
+    assert result.exit_code == 1
+    lines = _lines(result.output)
+    assert [line["status"] for line in lines] == ["unreadable", "none", "found", "found"]
+    reason = lines[0]["reason"]
+    assert reason["code"] in ("scan.image.damaged", "scan.image.unreadable")
+    assert reason["message"]["id"] and reason["message"]["en"]
+
+
+def test_plain_output_is_indonesian_by_default_with_the_nik_masked(run, files):
+    result = run(str(files["two"]), str(files["none"]))
+    assert result.exit_code == 0
+    assert "tidak ada kode yang ditemukan" in result.output
+    assert "Tanda tangan elektronik Dukcapil" in result.output or "Dukcapil" in result.output
+    assert "3174********0001" in result.output
+    assert NIK not in result.output
+    assert "2 berkas: 2 kode ditemukan, 0 tidak dapat dibaca" in result.output
+
+
+def test_plain_output_in_english_names_the_unreadable_file(run, files):
+    result = run(str(files["broken"]), "--lang", "en")
+    assert result.exit_code == 1
+    assert f"{files['broken']}: cannot be read:" in result.output
+
+
+def test_binary_payloads_are_reported_as_binary(run, tmp_path):
+    path = tmp_path / "biner.png"
+    path.write_bytes(encoded(page((code("qr", b"\x00\xff\xfe\x80data", 4), (20, 20)))))
+    [line] = _lines(run(str(path), "--json").output)
+    assert line["text"] is None
+    assert line["kind"] == "binary"
+    assert line["raw_hex"] == b"\x00\xff\xfe\x80data".hex()
+    plain = run(str(path), "--lang", "en").output
+    assert "binary data, 8 bytes" in plain
+
+
+def test_backends_are_listed_with_their_state(run):
+    result = run("--backends", "--json")
+    assert result.exit_code == 0
+    states = {line["backend"]: line for line in _lines(result.output)}
+    assert states["zxing-cpp"]["active"] is True
+    assert "pyzbar" in states
+    plain = run("--backends").output
+    assert "zxing-cpp" in plain and "aktif" in plain
+
+
+def test_no_image_is_misuse(run):
+    result = CliRunner().invoke(cli, ["scan"])
+    assert result.exit_code == 2
