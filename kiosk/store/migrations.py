@@ -113,4 +113,26 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
+def _outbox_states(db: sqlite_utils.Database) -> None:
+    """Issue #4: pending -> sending -> sent, or quarantined with a code and a sentence to act on.
+
+    `sending_fingerprint` is the body's fingerprint when it left, so a response about an older
+    version of a record edited meanwhile never marks the new one sent.
+    """
+    run_statements(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE outbox ADD COLUMN error_code TEXT;
+        ALTER TABLE outbox ADD COLUMN sending_fingerprint TEXT;
+        ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+        ALTER TABLE outbox ADD COLUMN updated_at TEXT;
+        CREATE INDEX outbox_client_id ON outbox(client_id)
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial_schema),
+    Migration(2, "outbox states for sync", _outbox_states),
+)

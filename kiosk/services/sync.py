@@ -1,0 +1,185 @@
+"""Use cases for sync: enroll this device, sync now, sync in the background, say where sync stands.
+
+This is the one place that builds the real httpx.Client (with timeouts) and hands it to the
+SyncClient; tests and the app may pass their own factory instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kiosk.bootstrap import Kiosk, open_kiosk
+from kiosk.domain.register_numbers import ALPHABET, DEVICE_CODE_LENGTH
+from kiosk.services.clock import Clock, system_clock
+from kiosk.store import outbox
+from kiosk.store.sync_state import Enrollment, enrollment, last_run, save_enrollment
+from sync.client import SyncClient
+from sync.errors import AlreadyEnrolled, NotEnrolled, ProtocolMismatch
+from sync.worker import ProgressCallback, SyncReport, SyncWatcher, sync_once
+
+HttpFactory = Callable[[], httpx.Client]
+# Slow links are the norm: a 256 KiB chunk over 2G needs tens of seconds, so reads and writes
+# get a minute; connecting should be quick or not at all.
+TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=60.0, pool=15.0)
+USER_AGENT = "lengkap-kiosk/1"
+
+
+def build_http_client() -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
+def enroll_device(
+    kiosk: Kiosk,
+    server_url: str,
+    code: str,
+    *,
+    force: bool = False,
+    http_factory: HttpFactory = build_http_client,
+    clock: Clock = system_clock,
+) -> Enrollment:
+    """Exchange a one-time code for this device's credential and its server-assigned code.
+
+    Refused when the device is already enrolled, unless `force`: a second enrollment replaces the
+    credential, and the device code used for register numbers made from then on.
+    """
+    existing = enrollment(kiosk.db)
+    if existing is not None and not force:
+        raise AlreadyEnrolled(
+            "this device is already enrolled",
+            params={"server": existing.server_url, "device_code": existing.device_code},
+        )
+    with http_factory() as http:
+        client = SyncClient(http, server_url)
+        answer = client.enroll(code)
+    if len(answer.device_code) != DEVICE_CODE_LENGTH or not set(answer.device_code) <= set(
+        ALPHABET
+    ):
+        # It becomes part of every register number: one that cannot be typed back is useless.
+        raise ProtocolMismatch(
+            "the server assigned a device code register numbers cannot carry",
+            params={"server": client.server},
+        )
+    enrolled = Enrollment(
+        server_url=client.base_url,
+        device_name=answer.device_name,
+        device_code=answer.device_code,
+        area=answer.area,
+        enrolled_at=clock().isoformat(),
+        credential=answer.credential,
+    )
+    save_enrollment(kiosk.db, enrolled)
+    return enrolled
+
+
+def require_enrollment(kiosk: Kiosk) -> Enrollment:
+    enrolled = enrollment(kiosk.db)
+    if enrolled is None:
+        raise NotEnrolled("this device is not enrolled with a server")
+    return enrolled
+
+
+def sync_now(
+    kiosk: Kiosk,
+    *,
+    http_factory: HttpFactory = build_http_client,
+    on_progress: ProgressCallback | None = None,
+    **options: Any,
+) -> SyncReport:
+    """One run now, sending everything pending; `options` go to sync.worker.sync_once."""
+    enrolled = require_enrollment(kiosk)
+    with http_factory() as http:
+        client = SyncClient(http, enrolled.server_url, enrolled.credential)
+        return sync_once(kiosk.db, kiosk.data_dir, client, on_progress=on_progress, **options)
+
+
+def watch(
+    data_dir: Path,
+    stop: threading.Event,
+    *,
+    http_factory: HttpFactory = build_http_client,
+    on_progress: ProgressCallback | None = None,
+    on_report: Callable[[SyncReport], None] | None = None,
+    interval: float = 60.0,
+    **options: Any,
+) -> None:
+    """Sync in this thread whenever work is due, until `stop` is set.
+
+    It opens its own database connection: the app runs it on a background thread, and one
+    SQLite connection must not carry two threads' transactions at once.
+    """
+    kiosk = open_kiosk(data_dir)
+    try:
+        with http_factory() as http:  # kept across runs, so the connection is reused
+
+            def run_once(should_stop: Callable[[], bool]) -> SyncReport:
+                enrolled = require_enrollment(kiosk)
+                client = SyncClient(http, enrolled.server_url, enrolled.credential)
+                return sync_once(
+                    kiosk.db,
+                    kiosk.data_dir,
+                    client,
+                    on_progress=on_progress,
+                    respect_schedule=True,
+                    should_stop=should_stop,
+                    **options,
+                )
+
+            SyncWatcher(run_once, interval=interval, on_report=on_report, stop=stop).run()
+    finally:
+        kiosk.close()
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """Where sync stands, for `kiosk sync --status` and the app's status bar."""
+
+    enrollment: dict[str, str] | None
+    pending: int
+    sent: int
+    quarantined: tuple[dict[str, Any], ...]
+    last_success_at: str | None
+    last_attempt_at: str | None
+    last_error: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "enrolled": self.enrollment is not None,
+            "enrollment": self.enrollment,
+            "pending": self.pending,
+            "sent": self.sent,
+            "quarantined": list(self.quarantined),
+            "last_success_at": self.last_success_at,
+            "last_attempt_at": self.last_attempt_at,
+            "last_error": self.last_error,
+        }
+
+
+def sync_status(kiosk: Kiosk) -> SyncStatus:
+    enrolled = enrollment(kiosk.db)
+    counts = outbox.counts(kiosk.db)
+    runs = last_run(kiosk.db)
+    return SyncStatus(
+        enrollment=enrolled.public() if enrolled else None,
+        pending=counts[outbox.PENDING] + counts[outbox.SENDING],
+        sent=counts[outbox.SENT],
+        quarantined=tuple(
+            {
+                "kind": row.kind,
+                "register_number": row.register_number,
+                "client_id": row.client_id,
+                "code": row.error_code,
+                "message": row.last_error,
+                "attempts": row.attempts,
+            }
+            for row in outbox.quarantined_rows(kiosk.db)
+        ),
+        last_success_at=runs["last_success_at"],
+        last_attempt_at=runs["last_attempt_at"],
+        last_error=runs["last_error"],
+    )

@@ -1,0 +1,143 @@
+"""The ASGI application: one composition root that opens the database, migrates it, and wires
+the handlers. Nothing happens at import; `create_app` builds, the lifespan opens and closes.
+
+    uvicorn --factory sync.server.app:app_from_environment   (reads KIOSK_SERVER_DATA_DIR / _DB)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from sync.protocol import AttachmentQuery, EnrollRequest, ErrorCode, PushRequest
+from sync.server import changes, migrations
+from sync.server.attachments import BlobStore, DirectoryStore
+from sync.server.errors import RequestError
+from sync.server.gate import Gate
+from sync.server.routes import router
+from sync.server.rules import RuleBook
+from sync.server.settings import ServerSettings
+from sync.server.state import ServerState
+from sync.server.storage import Database, utc_now
+
+log = logging.getLogger("lengkap.server")
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {
+    "PushRequest": PushRequest,
+    "EnrollRequest": EnrollRequest,
+    "AttachmentQuery": AttachmentQuery,
+}
+
+
+def create_app(
+    settings: ServerSettings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    store: BlobStore | None = None,
+) -> FastAPI:
+    """The server for `settings`; `store` replaces the attachment directory (object storage)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        try:
+            if settings.migrate_on_start:
+                migrations.upgrade(database)
+            app.state.lengkap = ServerState(
+                settings=settings,
+                database=database,
+                store=store or DirectoryStore(settings.attachments_dir),
+                gate=Gate(settings.ingest_concurrency, settings.retry_after_seconds),
+                rulebook=RuleBook(database),
+                instance=changes.instance_id(database),
+                clock=clock,
+            )
+            log.info("server ready database=%s", database.dialect)
+            yield
+        finally:
+            database.close()
+
+    app = FastAPI(
+        title="Lengkap sync server",
+        version="1",
+        summary="Device enrolment, record push, resumable attachments and pull (sync/protocol.py).",
+        lifespan=lifespan,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.include_router(router)
+    _add_error_handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory` and process managers: settings from the environment only."""
+    return create_app(ServerSettings.resolve())
+
+
+def _error(exc: RequestError) -> JSONResponse:
+    return JSONResponse(
+        exc.response().model_dump(mode="json"), status_code=exc.status, headers=exc.headers()
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def refused(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestError)
+        return _error(exc)
+
+    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {"loc": ()}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "request"
+        return _error(RequestError(ErrorCode.MALFORMED_REQUEST, "parameters", field=where))
+
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            return _error(RequestError(ErrorCode.NOT_FOUND, "route"))
+        code = ErrorCode.MALFORMED_REQUEST
+        return _error(RequestError(code, "http", status=exc.status_code, field="request"))
+
+    app.add_exception_handler(RequestError, refused)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus the request bodies the handlers read themselves (bounded, gzip)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            name = operation.pop("x-request-model", None)
+            if name is None:
+                continue
+            model_schema = _REQUEST_MODELS[name].model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components.update(model_schema.pop("$defs", {}))
+            components[name] = model_schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                },
+                "description": "JSON; may be sent with Content-Encoding: gzip.",
+            }
+    app.openapi_schema = schema
+    return schema

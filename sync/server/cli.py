@@ -1,0 +1,344 @@
+"""The `kiosk-server` command: run the server and administer it, as a thin layer over the modules.
+
+Exit codes like the kiosk's: 0 success, 1 a handled error (one line on stderr), 2 misuse. Every
+command takes --db URL and --data-dir DIR; with neither, the SQLite file in the user data folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kiosk.errors import KioskError
+from kiosk.i18n import LANGUAGES, text
+from sync.server import devices, migrations, records, roster, rules
+from sync.server.errors import AdminError, ServerError
+from sync.server.settings import ServerSettings
+from sync.server.storage import Database, utc_now
+
+F = TypeVar("F", bound=Callable[..., Any])
+PROG = "kiosk-server"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lengkap")
+def cli() -> None:
+    """Lengkap central server: devices push records and photos, and pull statuses, rosters, rules."""
+
+
+def server_options(func: F) -> F:
+    """--db, --data-dir and --lang on every command; handled errors become one line and exit 1."""
+
+    @click.option(
+        "--db", "db_url", default=None, help="Database URL (default: SQLite in the data dir)."
+    )
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Server data folder (default: $KIOSK_SERVER_DATA_DIR or the user data dir).",
+    )
+    @click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default="id",
+        show_default=True,
+        help="Language of messages.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        language = kwargs["lang"]
+        try:
+            return func(*args, **kwargs)
+        except ServerError as exc:
+            _fail(exc.message(language))
+        except KioskError as exc:
+            message = text(exc.code, language, **{"detail": exc.detail, **exc.params})
+            _fail(f"{exc.where}: {message}" if exc.where and exc.where not in message else message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"{PROG}: {message}", err=True)
+    sys.exit(1)
+
+
+def _settings(db_url: str | None, data_dir: str | None) -> ServerSettings:
+    return ServerSettings.resolve(data_dir, db_url)
+
+
+@contextmanager
+def _database(db_url: str | None, data_dir: str | None) -> Iterator[Database]:
+    """The server's database, migrated first: an admin command on a new server just works."""
+    database = Database(_settings(db_url, data_dir).database_url)
+    try:
+        migrations.upgrade(database)
+        yield database
+    finally:
+        database.close()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+@server_options
+def serve(
+    host: str, port: int, log_level: str, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Run the server (migrating the database first). Binds 127.0.0.1 unless told otherwise."""
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    settings = _settings(db_url, data_dir)
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    database = settings.database_url.split("://", 1)[0]
+    click.echo(text("server.cli.serving", lang, url=f"http://{host}:{port}", database=database))
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=log_level, server_header=False
+    )
+
+
+@cli.command()
+@server_options
+def migrate(db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Create or upgrade the database schema (SQLite or PostgreSQL)."""
+    with _database(db_url, data_dir) as database:
+        revision = migrations.current_revision(database)
+    click.echo(text("server.cli.migrated", lang, revision=revision))
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["submissions", "complaints"]))
+@click.option(
+    "--since", default=None, help="Only records received on or after this day (YYYY-MM-DD, UTC)."
+)
+@server_options
+def export(
+    kind: str, since: str | None, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Print every submission or complaint the server holds as JSON lines."""
+    day = _date(since) if since else None
+    with _database(db_url, data_dir) as database:
+        for row in records.export_records(database, kind.rstrip("s"), day):
+            click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AdminError("bad_date", "date", date=value) from None
+
+
+@cli.group()
+def device() -> None:
+    """Enrol, list and revoke devices."""
+
+
+def _print_ticket(ticket: devices.EnrollmentTicket, lang: str) -> None:
+    import segno
+
+    click.echo(
+        text("server.cli.enrollment_code", lang, name=ticket.device.name, code=ticket.display)
+    )
+    click.echo(
+        text("server.cli.expires", lang, expires=ticket.expires_at.strftime("%Y-%m-%d %H:%M"))
+    )
+    click.echo(
+        text(
+            "server.cli.device_code",
+            lang,
+            device_code=ticket.device.device_code,
+            area=ticket.device.area,
+        )
+    )
+    picture = io.StringIO()
+    segno.make_qr(ticket.code, error="m").terminal(out=picture, compact=True)
+    click.echo(picture.getvalue(), nl=False)
+
+
+_EXPIRES = click.option(
+    "--expires-in",
+    default=24.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="Hours the code stays valid.",
+)
+
+
+@device.command("add")
+@click.argument("name")
+@click.option("--area", required=True, help="Kemendagri region code the device serves, e.g. 31.74.")
+@_EXPIRES
+@server_options
+def device_add(
+    name: str, area: str, expires_in: float, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Register a device and print its one-time enrolment code (and QR)."""
+    with _database(db_url, data_dir) as database:
+        ticket = devices.add_device(
+            database, name, area, now=utc_now(), ttl=timedelta(hours=expires_in)
+        )
+    _print_ticket(ticket, lang)
+
+
+@device.command("code")
+@click.argument("name")
+@_EXPIRES
+@server_options
+def device_code(
+    name: str, expires_in: float, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Issue a new enrolment code for an existing device (lost code, replaced tablet)."""
+    with _database(db_url, data_dir) as database:
+        ticket = devices.issue_code(database, name, now=utc_now(), ttl=timedelta(hours=expires_in))
+    _print_ticket(ticket, lang)
+
+
+@device.command("revoke")
+@click.argument("name")
+@server_options
+def device_revoke(name: str, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Revoke a device; its next request is refused."""
+    with _database(db_url, data_dir) as database:
+        revoked = devices.revoke(database, name, now=utc_now())
+    click.echo(text("server.cli.revoked", lang, name=revoked.name))
+
+
+@device.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@server_options
+def device_list(as_json: bool, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Every device: name, device code, area, status."""
+    with _database(db_url, data_dir) as database:
+        found = devices.list_devices(database)
+    if not found and not as_json:
+        click.echo(text("server.cli.no_devices", lang))
+    for item in found:
+        if as_json:
+            click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{item.name}\t{item.device_code}\t{item.area}\t{item.status}")
+
+
+@cli.group("record")
+def record_group() -> None:
+    """Records the server holds."""
+
+
+@record_group.command("set-state")
+@click.argument("register_number")
+@click.argument("state")
+@click.option("--note", default=None, help="A note the device shows with the new state.")
+@server_options
+def set_state(
+    register_number: str,
+    state: str,
+    note: str | None,
+    db_url: str | None,
+    data_dir: str | None,
+    lang: str,
+) -> None:
+    """Change a record's state (e.g. verified, rejected, disbursed); it flows back on the next pull."""
+    with _database(db_url, data_dir) as database:
+        changed = records.set_record_state(
+            database, register_number, state, note=note, now=utc_now()
+        )
+    click.echo(
+        text(
+            "server.cli.state_set",
+            lang,
+            register_number=changed["register_number"],
+            state=changed["state"],
+        )
+    )
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Program rule files devices receive."""
+
+
+@rules_group.command("publish")
+@click.argument("file", type=click.Path(dir_okay=False))
+@server_options
+def rules_publish(file: str, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Validate a rule file and publish it to every device."""
+    try:
+        content = Path(file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise AdminError("file_unreadable", "cannot read", path=file) from None
+    with _database(db_url, data_dir) as database:
+        published = rules.publish_rules(database, content, file, now=utc_now())
+    key = "server.cli.rules_published" if published.changed else "server.cli.rules_unchanged"
+    click.echo(text(key, lang, program=published.program, version=published.version))
+
+
+@cli.group("roster")
+def roster_group() -> None:
+    """Rosters of registered beneficiaries devices receive, by area."""
+
+
+@roster_group.command("publish")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--program", required=True, help="Program id, e.g. kjp-plus or pkh.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@server_options
+def roster_publish(
+    file: str, program: str, as_json: bool, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Publish a CSV of beneficiaries (nik, nama, kode_wilayah, ...); bad rows are reported by line."""
+    with _database(db_url, data_dir) as database:
+        known = rules.RuleBook(database).snapshot().programs()
+        if program not in known:
+            raise AdminError("bad_program", "program", program=program, allowed=", ".join(known))
+        report = roster.publish_roster(database, Path(file), program, now=utc_now())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    click.echo(
+        text(
+            "server.cli.roster_report",
+            lang,
+            program=program,
+            published=report.published,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+            rows=report.rows_read,
+        )
+    )
+    for problem in report.problems:
+        reason = text(problem.code, lang, **problem.params)
+        click.echo(
+            text(
+                "server.cli.roster_problem",
+                lang,
+                line=problem.line,
+                field=problem.column,
+                reason=reason,
+            )
+        )
+
+
+def main() -> None:
+    cli(prog_name=PROG)

@@ -1,0 +1,125 @@
+"""The server's exception tree, so every refusal becomes the same ErrorResponse or one CLI line.
+
+    ServerError            base: refused on purpose; `key` and `params` make a translated sentence
+    ├── RequestError       a device's request: carries the wire ErrorCode and the HTTP status
+    └── AdminError         an operator's command (kiosk-server ...): exit code 1
+
+`str(error)` is English and names ids and fields only, never personal data, so it is safe to log.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.i18n import LANGUAGES, text
+from sync.protocol import ErrorBody, ErrorCode, ErrorResponse, LocalisedText
+
+STATUS: Mapping[ErrorCode, int] = {
+    ErrorCode.MALFORMED_REQUEST: 400,
+    ErrorCode.UNSUPPORTED_PROTOCOL: 400,
+    ErrorCode.UNKNOWN_DEVICE: 401,
+    ErrorCode.REVOKED_DEVICE: 403,
+    ErrorCode.INVALID_ENROLLMENT_CODE: 400,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.BATCH_TOO_LARGE: 413,
+    ErrorCode.INVALID_RECORD: 422,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.MISSING_ATTACHMENTS: 409,
+    ErrorCode.ATTACHMENT_TOO_LARGE: 413,
+    ErrorCode.HASH_MISMATCH: 422,
+    ErrorCode.SIZE_MISMATCH: 422,
+    ErrorCode.BAD_OFFSET: 409,
+    ErrorCode.BAD_CURSOR: 400,
+    ErrorCode.OVERLOADED: 429,
+    ErrorCode.NOT_FOUND: 404,
+}
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A placeholder filled with another translated sentence, in the same language."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def localised(key: str, **params: Any) -> LocalisedText:
+    """The sentence for `key` in Bahasa Indonesia and English."""
+
+    def render(language: str) -> str:
+        filled = {
+            name: text(value.key, language, **value.params) if isinstance(value, Nested) else value
+            for name, value in params.items()
+        }
+        return text(key, language, **filled)
+
+    id_text, en_text = (render(language) for language in LANGUAGES)
+    return LocalisedText(id=id_text, en=en_text)
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Retry-After takes whole seconds: round up, and never say 0 (that invites a stampede)."""
+    return max(1, math.ceil(seconds))
+
+
+class ServerError(Exception):
+    """Base of every error the server raises on purpose."""
+
+    def __init__(self, key: str, detail: str, **params: Any) -> None:
+        self.key = key
+        self.detail = detail
+        self.params = params
+        super().__init__(detail)
+
+    def message(self, language: str = "id") -> str:
+        return str(getattr(localised(self.key, **self.params), language))
+
+
+class RequestError(ServerError):
+    """A request the server refuses; answered with `status` and an ErrorResponse."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        received: int | None = None,
+        **params: Any,
+    ) -> None:
+        if received is not None:
+            params.setdefault("received", received)
+        if retry_after is not None:
+            params.setdefault("seconds", _whole_seconds(retry_after))
+        super().__init__(f"server.error.{code.value}", detail or code.value, **params)
+        self.code = code
+        self.status = status or STATUS[code]
+        self.retry_after = retry_after
+        self.received = received
+
+    def response(self) -> ErrorResponse:
+        return ErrorResponse(
+            error=ErrorBody(
+                code=self.code,
+                message=localised(self.key, **self.params),
+                retry_after=self.retry_after,
+                received=self.received,
+            )
+        )
+
+    def headers(self) -> dict[str, str]:
+        if self.retry_after is None:
+            return {}
+        return {"Retry-After": str(_whole_seconds(self.retry_after))}
+
+
+class AdminError(ServerError):
+    """An operator's command that cannot be carried out; the CLI prints one line and exits 1."""
+
+    def __init__(self, problem: str, detail: str, **params: Any) -> None:
+        super().__init__(f"server.admin.{problem}", detail, **params)
+        self.problem = problem

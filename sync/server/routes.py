@@ -1,0 +1,253 @@
+"""The HTTP endpoints of sync/protocol.py: thin handlers that check, delegate and answer.
+
+Order of checks on every /v1 call: protocol header, then credential, then body size and shape;
+then ingest through the bounded gate. Database work runs in worker threads, off the event loop.
+Memory per request is bounded by the body limits; cap connections with uvicorn's
+--limit-concurrency in production.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Security
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import (
+    PROTOCOL_HEADER,
+    SUPPORTED_VERSIONS,
+    AttachmentQuery,
+    AttachmentQueryResponse,
+    AttachmentStatus,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorCode,
+    ErrorResponse,
+    Limits,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync.server import changes, devices, ingest, uploads
+from sync.server.body import parse_message, read_body
+from sync.server.devices import Device
+from sync.server.errors import RequestError
+from sync.server.state import ServerState
+
+ENROLL_BODY_BYTES = 4096  # an enrolment request is a code and a version
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="The device credential from /v1/enroll.")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 422, 429)
+}
+
+
+def server(request: Request) -> ServerState:
+    state: ServerState = request.app.state.lengkap
+    return state
+
+
+def _check_version(value: str | int | None) -> int:
+    try:
+        version = int(value) if value is not None else None
+    except ValueError:
+        version = None
+    if version not in SUPPORTED_VERSIONS:
+        raise RequestError(
+            ErrorCode.UNSUPPORTED_PROTOCOL,
+            "protocol",
+            supported=", ".join(str(v) for v in SUPPORTED_VERSIONS),
+        )
+    assert version is not None
+    return version
+
+
+def protocol(
+    lengkap_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+) -> int:
+    """The protocol version the device speaks; 400 unsupported_protocol when missing or unknown."""
+    return _check_version(lengkap_protocol)
+
+
+def current_device(
+    request: Request,
+    _version: Annotated[int, Depends(protocol)],
+    _credentials: Annotated[object, Security(_bearer)],
+) -> Device:
+    """The enrolled, unrevoked device behind the request's credential (read on every request)."""
+    return devices.authenticate(server(request).database, request.headers.get("authorization"))
+
+
+AuthenticatedDevice = Annotated[Device, Depends(current_device)]
+
+
+@router.get("/health", tags=["health"])
+def health(request: Request) -> JSONResponse:
+    """200 when the database answers; 503 otherwise (for load balancers and monitors)."""
+    if server(request).database.is_reachable():
+        return JSONResponse({"status": "ok", "database": "ok"})
+    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+
+@router.get("/v1/limits", response_model=Limits, tags=["sync"])
+def limits(request: Request) -> Limits:
+    """What the server accepts, so nothing is found too big only after it was queued."""
+    return server(request).settings.limits
+
+
+@router.post(
+    "/v1/enroll",
+    response_model=EnrollResponse,
+    responses=_ERRORS,
+    tags=["devices"],
+    openapi_extra={"x-request-model": "EnrollRequest"},
+)
+async def enroll(
+    request: Request,
+    lengkap_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+) -> EnrollResponse:
+    """Exchange a one-time enrolment code for the device's credential and device code."""
+    if lengkap_protocol is not None:
+        _check_version(lengkap_protocol)
+    state = server(request)
+    message = parse_message(EnrollRequest, await read_body(request, ENROLL_BODY_BYTES))
+    _check_version(message.protocol)
+    now = state.clock()
+    device, credential = await run_in_threadpool(
+        devices.enroll, state.database, message.code, now=now
+    )
+    return EnrollResponse(
+        device_name=device.name,
+        device_code=device.device_code,
+        credential=credential,
+        area=device.area,
+        server_time=now,
+    )
+
+
+@router.post(
+    "/v1/push",
+    response_model=PushResponse,
+    responses=_ERRORS,
+    tags=["sync"],
+    openapi_extra={"x-request-model": "PushRequest"},
+)
+async def push(request: Request, device: AuthenticatedDevice) -> PushResponse:
+    """Per-record results for a batch of outbox records; see RecordStatus."""
+    state = server(request)
+    limits = state.settings.limits
+    message = parse_message(PushRequest, await read_body(request, limits.max_body_bytes))
+    _check_version(message.protocol)
+    if len(message.records) > limits.max_batch_records:
+        raise RequestError(ErrorCode.BATCH_TOO_LARGE, "batch", limit=limits.max_batch_records)
+    # The gate holds validation and the database only, not the upload: a device on a slow link
+    # must not keep a slot while its body trickles in.
+    with state.gate.admitted():
+        now = state.clock()
+        rules = await run_in_threadpool(state.rulebook.snapshot)
+        results = await run_in_threadpool(
+            ingest.push_records, state.database, device, message.records, rules, now=now
+        )
+    return PushResponse(results=tuple(results), server_time=now)
+
+
+@router.post(
+    "/v1/attachments/query",
+    response_model=AttachmentQueryResponse,
+    responses=_ERRORS,
+    tags=["attachments"],
+    openapi_extra={"x-request-model": "AttachmentQuery"},
+)
+async def query_attachments(
+    request: Request, _device: AuthenticatedDevice
+) -> AttachmentQueryResponse:
+    """Which of these SHA-256s the server still lacks: upload only those."""
+    state = server(request)
+    message = parse_message(
+        AttachmentQuery, await read_body(request, state.settings.limits.max_body_bytes)
+    )
+    lacking = await run_in_threadpool(uploads.missing, state.database, message.sha256s)
+    return AttachmentQueryResponse(missing=lacking)
+
+
+@router.get(
+    "/v1/attachments/{sha256}",
+    response_model=AttachmentStatus,
+    responses=_ERRORS,
+    tags=["attachments"],
+)
+def attachment_status(
+    request: Request, sha256: str, _device: AuthenticatedDevice
+) -> AttachmentStatus:
+    """How many bytes of this attachment the server holds: resume from there."""
+    state = server(request)
+    return uploads.status(state.database, state.store, sha256, state.clock())
+
+
+@router.put(
+    "/v1/attachments/{sha256}",
+    response_model=AttachmentStatus,
+    responses=_ERRORS,
+    tags=["attachments"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def put_chunk(
+    request: Request,
+    sha256: str,
+    device: AuthenticatedDevice,
+    offset: Annotated[int, Query(ge=0)],
+    total: Annotated[int, Query(ge=1)],
+) -> AttachmentStatus:
+    """One chunk at `offset` of a `total`-byte attachment; the last one is checked by size and hash."""
+    state = server(request)
+    limits = state.settings.limits
+    uploads.check_sha256(sha256)
+    if total > limits.max_attachment_bytes:
+        # Refused before a byte is read: the device learns it from the first chunk, not the last.
+        raise RequestError(
+            ErrorCode.ATTACHMENT_TOO_LARGE, "total", limit=limits.max_attachment_bytes
+        )
+    chunk = await read_body(request, limits.chunk_bytes)
+    with state.gate.admitted():
+        return await run_in_threadpool(
+            lambda: uploads.receive_chunk(
+                state.database,
+                state.store,
+                limits,
+                device_id=device.id,
+                sha256=sha256,
+                offset=offset,
+                total=total,
+                chunk=chunk,
+                now=state.clock(),
+            )
+        )
+
+
+@router.get("/v1/pull", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
+def pull(
+    request: Request,
+    device: AuthenticatedDevice,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> PullResponse:
+    """Status changes of this device's records, roster rows of its area and rule files, in order."""
+    state = server(request)
+    most = state.settings.limits.max_pull_changes
+    return changes.pull(
+        state.database,
+        device_id=device.id,
+        area=device.area,
+        cursor=cursor,
+        limit=min(limit or most, most),
+        instance=state.instance,
+    )

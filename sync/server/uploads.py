@@ -1,0 +1,136 @@
+"""Resumable attachment uploads: which photos the server lacks, how much it holds, the next chunk.
+
+The attachments table is the registry every server process shares: a SHA-256 is there only once
+its bytes were checked and kept. The blob store holds the bytes themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from sync.protocol import SHA256_PATTERN, AttachmentStatus, ErrorCode, Limits
+from sync.server import audit
+from sync.server.attachments import BlobStore
+from sync.server.errors import RequestError
+from sync.server.storage import Database, attachments
+
+log = logging.getLogger("lengkap.server.uploads")
+_SHA256 = re.compile(SHA256_PATTERN)
+
+
+def check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "sha256", field="sha256")
+    return value
+
+
+def stored(connection: Connection, sha256s: Collection[str]) -> set[str]:
+    """The SHA-256s among `sha256s` whose bytes the server has checked and kept."""
+    found: set[str] = set()
+    wanted = sorted(set(sha256s))
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        rows = connection.execute(
+            select(attachments.c.sha256).where(attachments.c.sha256.in_(part))
+        )
+        found.update(row.sha256 for row in rows)
+    return found
+
+
+def missing(database: Database, sha256s: Collection[str]) -> tuple[str, ...]:
+    for sha256 in sha256s:
+        check_sha256(sha256)
+    with database.read() as connection:
+        held = stored(connection, sha256s)
+    return tuple(dict.fromkeys(sha for sha in sha256s if sha not in held))
+
+
+def status(database: Database, store: BlobStore, sha256: str, now: datetime) -> AttachmentStatus:
+    """How much of `sha256` the server holds; repairs the registry after a crash mid-commit."""
+    check_sha256(sha256)
+    size = _registered_size(database, sha256)
+    if size is None:
+        size = store.size(sha256)
+        if size is not None:
+            _register(database, sha256, size, now)
+    if size is not None:
+        return AttachmentStatus(sha256=sha256, received=size, complete=True)
+    return AttachmentStatus(sha256=sha256, received=store.received(sha256), complete=False)
+
+
+def receive_chunk(
+    database: Database,
+    store: BlobStore,
+    limits: Limits,
+    *,
+    device_id: int,
+    sha256: str,
+    offset: int,
+    total: int,
+    chunk: bytes,
+    now: datetime,
+) -> AttachmentStatus:
+    """Append one chunk; on the last one check size and hash and register the attachment."""
+    check_sha256(sha256)
+    if total > limits.max_attachment_bytes:
+        raise RequestError(
+            ErrorCode.ATTACHMENT_TOO_LARGE, "total", limit=limits.max_attachment_bytes
+        )
+    done = status(database, store, sha256, now)
+    if done.complete:
+        # A resend after a cut connection, or a second device with the same photo: done already.
+        if total != done.received:
+            raise RequestError(ErrorCode.SIZE_MISMATCH, "total", received=done.received)
+        return done
+    if not chunk:
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "empty chunk", field="body")
+    try:
+        held = store.append(sha256, offset, total, chunk)
+        if held < total:
+            return AttachmentStatus(sha256=sha256, received=held, complete=False)
+        size = store.commit(sha256, total)
+    except RequestError as exc:
+        if exc.code in (ErrorCode.HASH_MISMATCH, ErrorCode.SIZE_MISMATCH):
+            _audit(database, device_id, sha256, now, "refused", exc.code.value)
+            log.info("attachment refused sha256=%s code=%s", sha256[:12], exc.code.value)
+        raise
+    _register(database, sha256, size, now)
+    _audit(database, device_id, sha256, now, "stored", None)
+    return AttachmentStatus(sha256=sha256, received=size, complete=True)
+
+
+def _registered_size(database: Database, sha256: str) -> int | None:
+    with database.read() as connection:
+        return connection.execute(
+            select(attachments.c.size).where(attachments.c.sha256 == sha256)
+        ).scalar_one_or_none()
+
+
+def _register(database: Database, sha256: str, size: int, now: datetime) -> None:
+    with database.write() as connection:
+        connection.execute(
+            database.insert_ignoring_duplicates(attachments).values(
+                sha256=sha256, size=size, stored_at=now
+            )
+        )
+
+
+def _audit(
+    database: Database, device_id: int, sha256: str, now: datetime, outcome: str, code: str | None
+) -> None:
+    with database.write() as connection:
+        audit.append(
+            connection,
+            at=now,
+            action="attachment",
+            device_id=device_id,
+            fingerprint=sha256,
+            outcome=outcome,
+            code=code,
+        )

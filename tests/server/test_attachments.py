@@ -1,0 +1,149 @@
+"""Attachments by SHA-256: the server says which it lacks; chunks resume after a cut; size and hash
+are checked before anything is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from sync.protocol import RecordStatus
+from tests.server.records import push_body, submission_record
+
+
+def _photo(size: int) -> tuple[bytes, str]:
+    data = os.urandom(size)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _put(client, sha, data, offset, total):
+    return client.put(
+        f"/v1/attachments/{sha}",
+        params={"offset": offset, "total": total},
+        content=data,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+
+
+def _upload(client, sha, data, chunk, start=0):
+    answer = None
+    for offset in range(start, len(data), chunk):
+        answer = _put(client, sha, data[offset : offset + chunk], offset, len(data))
+        assert answer.status_code == 200, answer.text
+    return answer
+
+
+def _missing(client, *shas):
+    answer = client.post("/v1/attachments/query", json={"sha256s": list(shas)})
+    assert answer.status_code == 200
+    return answer.json()["missing"]
+
+
+def test_the_server_says_which_attachments_it_lacks(live_server, device):
+    data, sha = _photo(1000)
+    _, other = _photo(10)
+    chunk = live_server.settings.limits.chunk_bytes
+    with device.client() as client:
+        assert _missing(client, sha, other) == [sha, other]
+        final = _upload(client, sha, data, chunk)
+        assert final.json() == {"sha256": sha, "received": 1000, "complete": True}
+        assert _missing(client, sha, other) == [other]
+        bad = client.post("/v1/attachments/query", json={"sha256s": ["NOT-A-HASH"]})
+        assert bad.status_code == 400
+
+
+def test_a_cut_upload_resumes_from_what_the_server_holds(live_server, device):
+    chunk = live_server.settings.limits.chunk_bytes
+    data, sha = _photo(chunk * 3 + 123)
+    with device.client() as client:
+        assert client.get(f"/v1/attachments/{sha}").json()["received"] == 0
+        for offset in (0, chunk):
+            assert (
+                _put(client, sha, data[offset : offset + chunk], offset, len(data)).status_code
+                == 200
+            )
+    # The connection is cut after two chunks; a new session asks where to resume.
+    with device.client() as client:
+        status = client.get(f"/v1/attachments/{sha}").json()
+        assert status == {"sha256": sha, "received": 2 * chunk, "complete": False}
+        # The device re-sends the chunk it was unsure of: the server says where it really stands.
+        repeat = _put(client, sha, data[chunk : 2 * chunk], chunk, len(data))
+        assert repeat.status_code == 409
+        assert repeat.json()["error"]["code"] == "bad_offset"
+        assert repeat.json()["error"]["received"] == 2 * chunk
+        final = _upload(client, sha, data, chunk, start=status["received"])
+        assert final.json()["complete"] is True
+        assert _missing(client, sha) == []
+    stored = live_server.state.store
+    with stored.open(sha) as handle:
+        assert handle.read() == data
+
+
+def test_a_record_waits_for_its_photo_then_is_accepted(live_server, device):
+    data, sha = _photo(5000)
+    record = submission_record(device.device_code, photos={"kk": data})
+    assert record.attachments == (sha,)
+    with device.client() as client:
+        first = client.post("/v1/push", json=push_body(record)).json()["results"][0]
+        assert first["status"] == RecordStatus.RETRY and first["missing_attachments"] == [sha]
+        _upload(client, sha, data, live_server.settings.limits.chunk_bytes)
+        second = client.post("/v1/push", json=push_body(record)).json()["results"][0]
+    assert second["status"] == RecordStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("damage", ["hash", "size"])
+def test_a_damaged_upload_is_refused_and_nothing_is_kept(live_server, device, damage):
+    chunk = live_server.settings.limits.chunk_bytes
+    data, sha = _photo(chunk + 500)
+    sent = bytearray(data)
+    if damage == "hash":
+        sent[10] ^= 0xFF
+    with device.client() as client:
+        assert _put(client, sha, bytes(sent[:chunk]), 0, len(data)).status_code == 200
+        rest = bytes(sent[chunk:]) + (b"extra" if damage == "size" else b"")
+        last = _put(client, sha, rest, chunk, len(data))
+        assert last.status_code == 422
+        assert last.json()["error"]["code"] == f"{damage}_mismatch"
+        assert client.get(f"/v1/attachments/{sha}").json() == {
+            "sha256": sha,
+            "received": 0,
+            "complete": False,
+        }
+        assert _missing(client, sha) == [sha]
+    assert live_server.state.store.size(sha) is None
+
+
+def test_an_attachment_over_the_limit_is_refused_before_any_byte_is_kept(live_server, device):
+    limit = live_server.settings.limits.max_attachment_bytes
+    data, sha = _photo(100)
+    with device.client() as client:
+        answer = _put(client, sha, data, 0, limit + 1)
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "attachment_too_large"
+        assert client.get(f"/v1/attachments/{sha}").json()["received"] == 0
+
+
+def test_a_chunk_over_the_chunk_size_is_refused(live_server, device):
+    chunk = live_server.settings.limits.chunk_bytes
+    data, sha = _photo(chunk + 1)
+    with device.client() as client:
+        answer = _put(client, sha, data, 0, len(data))
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "body_too_large"
+
+
+def test_sending_a_stored_attachment_again_is_harmless(live_server, device):
+    data, sha = _photo(300)
+    with device.client() as client:
+        _upload(client, sha, data, 1000)
+        again = _put(client, sha, data, 0, len(data))
+        assert again.status_code == 200 and again.json()["complete"] is True
+        other_total = _put(client, sha, data, 0, len(data) + 1)
+        assert other_total.status_code == 422
+
+
+def test_attachment_endpoints_need_a_credential(live_server):
+    _, sha = _photo(10)
+    with live_server.client() as client:
+        assert client.get(f"/v1/attachments/{sha}").status_code == 401
+        assert _put(client, sha, b"x", 0, 1).status_code == 401
