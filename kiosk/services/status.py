@@ -12,6 +12,9 @@ from kiosk.errors import InputError, KioskError, NotFoundError
 from kiosk.store.records import find_by_register_number
 
 
+SETTLED_STATES = frozenset({"verified", "disbursed"})
+
+
 @dataclass(frozen=True)
 class StatusReport:
     kind: str  # "submission" or "complaint"
@@ -63,7 +66,10 @@ def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
             updated_at=found["updated_at"],
             nik_masked=mask_nik(nik),
             status_note=found["status_note"],
-            missing_documents=tuple(
+            # Once staff verified it (or paid it), the counter's list of gaps is history.
+            missing_documents=()
+            if found["state"] in SETTLED_STATES
+            else tuple(
                 _document_titles(kiosk, record["program"], document)
                 for document in record["device_verdict"]["missing_documents"]
             ),

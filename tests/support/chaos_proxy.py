@@ -1,9 +1,14 @@
 """A fault-injecting TCP proxy between a kiosk and the server, on loopback only.
 
 Each new connection draws its fate from a seeded RNG: pass cleanly, drop mid-request, drop
-mid-response, reset, stall, or crawl over a slow link. It also serves as a plain throttle
-(bandwidth and latency) for the drain benchmark. It runs an asyncio loop in a daemon thread and
-stops by itself when the context manager exits.
+mid-response, reset, stall, or crawl over a slow link. A plan may also script the fate of given
+connections (the third connection is cut after 100 KB), which is how a benchmark forces one cut
+in a known place. It also serves as a plain link model for the drain benchmark: a bandwidth and a
+one-way latency per direction, shared by every connection, like a village office's one uplink.
+It runs an asyncio loop in a daemon thread and stops by itself when the context manager exits.
+
+Byte counters count TCP payload delivered through the proxy (HTTP headers and bodies), not the
+TCP/IP headers below it.
 """
 
 from __future__ import annotations
@@ -14,9 +19,15 @@ import random
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+READ_BYTES = 16384
+# On a throttled link data moves in small pieces, so the pacing is smooth and a cut lands near
+# the byte it was meant for.
+THROTTLED_READ_BYTES = 2048
 
 
 class Fault(StrEnum):
@@ -24,7 +35,7 @@ class Fault(StrEnum):
     DROP_REQUEST = "drop_request"  # close after part of the request went upstream
     DROP_RESPONSE = "drop_response"  # close after part of the response came back
     RESET = "reset"  # RST instead of FIN, mid-request
-    STALL = "stall"  # stop forwarding for a while, then continue
+    STALL = "stall"  # stop forwarding the response for a while, then continue
     SLOW = "slow"  # a slow link for this connection
 
 
@@ -43,10 +54,16 @@ class ChaosPlan:
         }
     )
     stall_seconds: float = 0.5
-    # A link for every connection (the throttle), in bytes per second and seconds each way.
+    # The link every connection shares (the throttle): bytes per second, and seconds one way.
     bandwidth: float | None = None
     latency: float = 0.0
     slow_bandwidth: float = 32_000
+    # A cut lands after a random number of bytes of its direction: within the first
+    # `cut_within` bytes of a request, `response_cut_within` of a response (answers are short).
+    cut_within: int = 4096
+    response_cut_within: int = 4096
+    # Connection number (1 for the first) -> (fault, bytes after which it cuts): overrides the draw.
+    scripted: dict[int, tuple[Fault, int]] = field(default_factory=dict)
 
     def draw(self, rng: random.Random) -> Fault:
         roll = rng.random()
@@ -61,8 +78,40 @@ class ChaosPlan:
 class ProxyStats:
     connections: int = 0
     faults: dict[str, int] = field(default_factory=dict)
-    bytes_up: int = 0
-    bytes_down: int = 0
+    bytes_up: int = 0  # delivered to the server
+    bytes_down: int = 0  # delivered to the device
+    cuts: int = 0  # connections actually cut (a drawn cut past the last byte never happens)
+
+    def injected(self) -> dict[str, int]:
+        """Faults other than NONE, by name: what the run actually suffered."""
+        return {name: n for name, n in sorted(self.faults.items()) if name != Fault.NONE}
+
+
+class _Link:
+    """One direction of a bottleneck link: a FIFO that sends `bandwidth` bytes/s, `latency` late.
+
+    Shared by every connection in that direction, so two uploads at once split the bandwidth as
+    they would on one real uplink. Delivery is pipelined: latency delays data, it does not slow it.
+    """
+
+    def __init__(self, bandwidth: float | None, latency: float) -> None:
+        self.bandwidth = bandwidth
+        self.latency = latency
+        self._free_at = 0.0
+
+    def reserve(self, size: int) -> tuple[float, float]:
+        """(when the last byte has left, when it arrives) for `size` bytes sent now."""
+        now = time.monotonic()
+        departure = max(now, self._free_at) + (size / self.bandwidth if self.bandwidth else 0.0)
+        self._free_at = departure
+        return departure, departure + self.latency
+
+
+@dataclass(frozen=True)
+class _Piece:
+    due: float  # monotonic time at which it reaches the other side
+    data: bytes
+    end: str = ""  # "", "eof" or "cut"
 
 
 class ChaosProxy:
@@ -73,6 +122,11 @@ class ChaosProxy:
         self.plan = plan or ChaosPlan(weights={})
         self.stats = ProxyStats()
         self._rng = random.Random(self.plan.seed)
+        self._links = {
+            "up": _Link(self.plan.bandwidth, self.plan.latency),
+            "down": _Link(self.plan.bandwidth, self.plan.latency),
+        }
+        self._calm = False
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -87,6 +141,18 @@ class ChaosProxy:
         future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
         self.port = future.result(timeout=10)
         return self
+
+    @contextlib.contextmanager
+    def calm(self) -> Iterator[None]:
+        """No faults for connections opened inside (e.g. enrolment, before the storm starts)."""
+        self._calm = True
+        try:
+            yield
+        finally:
+            self._calm = False
+
+    def reset_stats(self) -> None:
+        self.stats = ProxyStats()
 
     async def _start(self) -> int:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -107,24 +173,56 @@ class ChaosProxy:
         self._thread.join(timeout=10)
         self._loop.close()
 
-    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        fault = self.plan.draw(self._rng)
-        cut_after = self._rng.randint(1, 4096)
+    def _fate(self) -> tuple[Fault, int]:
         self.stats.connections += 1
+        number = self.stats.connections
+        # Every draw happens for every connection, so a seed gives the same sequence of fates
+        # whichever connections were scripted or calm.
+        fault = self.plan.draw(self._rng)
+        request_cut = self._rng.randint(1, max(1, self.plan.cut_within))
+        response_cut = self._rng.randint(1, max(1, self.plan.response_cut_within))
+        cut_after = response_cut if fault is Fault.DROP_RESPONSE else request_cut
+        if number in self.plan.scripted:
+            fault, cut_after = self.plan.scripted[number]
+        elif self._calm:
+            fault = Fault.NONE
         self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
+        return fault, cut_after
+
+    async def _handle(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
+        fault, cut_after = self._fate()
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", self.upstream_port
+            )
         except OSError:
             client_writer.close()
             return
-        bandwidth = self.plan.slow_bandwidth if fault is Fault.SLOW else self.plan.bandwidth
-        up = self._pump(client_reader, upstream_writer, "up", fault, cut_after, bandwidth)
-        down = self._pump(upstream_reader, client_writer, "down", fault, cut_after, bandwidth)
+        links = self._links
+        if fault is Fault.SLOW:  # a link of its own: one crawling connection slows only itself
+            links = {
+                direction: _Link(self.plan.slow_bandwidth, self.plan.latency)
+                for direction in ("up", "down")
+            }
+        pumps = [
+            asyncio.ensure_future(
+                self._pump(client_reader, upstream_writer, "up", fault, cut_after, links["up"])
+            ),
+            asyncio.ensure_future(
+                self._pump(upstream_reader, client_writer, "down", fault, cut_after, links["down"])
+            ),
+        ]
         try:
-            await asyncio.gather(up, down)
-        except (ConnectionError, asyncio.IncompleteReadError, _Cut):
-            pass
+            # Both directions end with EOF on a clean close; a cut in either ends both at once.
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
         finally:
+            for pump in pumps:
+                pump.cancel()
+            for pump in pumps:
+                with contextlib.suppress(BaseException):
+                    await pump
             for writer in (client_writer, upstream_writer):
                 if fault is Fault.RESET:
                     _reset(writer)
@@ -138,38 +236,77 @@ class ChaosProxy:
         direction: str,
         fault: Fault,
         cut_after: int,
-        bandwidth: float | None,
+        link: _Link,
     ) -> None:
-        sent = 0
+        """Carry one direction: a reader paced by the link, a writer delivering each piece on time."""
+        pieces: asyncio.Queue[_Piece] = asyncio.Queue()
+        reading = asyncio.ensure_future(
+            self._read(reader, pieces, direction, fault, cut_after, link)
+        )
+        try:
+            await self._deliver(writer, pieces, direction)
+        finally:
+            reading.cancel()
+            with contextlib.suppress(BaseException):
+                await reading
+
+    async def _read(
+        self,
+        reader: asyncio.StreamReader,
+        pieces: asyncio.Queue[_Piece],
+        direction: str,
+        fault: Fault,
+        cut_after: int,
+        link: _Link,
+    ) -> None:
+        throttled = bool(link.bandwidth)
+        cuts_here = (direction == "up" and fault in (Fault.DROP_REQUEST, Fault.RESET)) or (
+            direction == "down" and fault is Fault.DROP_RESPONSE
+        )
+        taken = 0
         stalled = False
         while True:
-            data = await reader.read(16384)
+            try:
+                data = await reader.read(THROTTLED_READ_BYTES if throttled else READ_BYTES)
+            except ConnectionError:
+                data = b""
             if not data:
+                await pieces.put(_Piece(time.monotonic() + link.latency, b"", "eof"))
+                return
+            end = ""
+            if cuts_here and taken + len(data) >= cut_after:
+                data, end = data[: max(0, cut_after - taken)], "cut"
+            if fault is Fault.STALL and direction == "down" and not stalled:
+                stalled = True
+                await asyncio.sleep(self.plan.stall_seconds)
+            departure, due = link.reserve(len(data))
+            # Reading waits for the link to take the bytes: back-pressure, as on a real uplink.
+            await asyncio.sleep(max(0.0, departure - time.monotonic()))
+            await pieces.put(_Piece(due, data, end))
+            taken += len(data)
+            if end:
+                return
+
+    async def _deliver(
+        self, writer: asyncio.StreamWriter, pieces: asyncio.Queue[_Piece], direction: str
+    ) -> None:
+        while True:
+            piece = await pieces.get()
+            await asyncio.sleep(max(0.0, piece.due - time.monotonic()))
+            if piece.data:
+                writer.write(piece.data)
+                await writer.drain()
+                if direction == "up":
+                    self.stats.bytes_up += len(piece.data)
+                else:
+                    self.stats.bytes_down += len(piece.data)
+            if piece.end == "cut":
+                self.stats.cuts += 1
+                raise _Cut
+            if piece.end == "eof":
                 with contextlib.suppress(Exception):
                     writer.write_eof()
                 return
-            cuts_here = (direction == "up" and fault in (Fault.DROP_REQUEST, Fault.RESET)) or (
-                direction == "down" and fault is Fault.DROP_RESPONSE
-            )
-            if cuts_here and sent + len(data) >= cut_after:
-                writer.write(data[: max(0, cut_after - sent)])
-                with contextlib.suppress(Exception):
-                    await writer.drain()
-                raise _Cut
-            if fault is Fault.STALL and not stalled and direction == "down":
-                stalled = True
-                await asyncio.sleep(self.plan.stall_seconds)
-            if self.plan.latency:
-                await asyncio.sleep(self.plan.latency)
-            if bandwidth:
-                await asyncio.sleep(len(data) / bandwidth)
-            writer.write(data)
-            await writer.drain()
-            sent += len(data)
-            if direction == "up":
-                self.stats.bytes_up += len(data)
-            else:
-                self.stats.bytes_down += len(data)
 
 
 class _Cut(Exception):
