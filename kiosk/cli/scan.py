@@ -98,6 +98,32 @@ def _print_backends(as_json: bool, lang: str) -> None:
             click.echo(text("scan.backend_inactive", lang, name=status.name, reason=status.reason))
 
 
+def _report(kiosk: Kiosk, result: FileScan, as_json: bool, lang: str) -> int:
+    """Print the lines of one file; the number of codes it held."""
+    if result.error is not None:
+        reason = _error_reason(result.error)
+        if as_json:
+            emit_json({"file": result.path, "status": "unreadable", "reason": reason})
+        else:
+            message = reason["message"][lang]
+            click.echo(text("scan.unreadable", lang, file=result.path, reason=message))
+        return 0
+    if not result.reads:
+        if as_json:
+            none = {"code": "scan.none", "message": bilingual("scan.none", file=result.path)}
+            emit_json({"file": result.path, "status": "none", "reason": none})
+        else:
+            click.echo(text("scan.none", lang, file=result.path))
+        return 0
+    for read in result.reads:
+        payload = _classify(kiosk, read)
+        if as_json:
+            emit_json(_read_line(result, read, payload))
+        else:
+            click.echo(_plain_found(result, read, payload, lang))
+    return len(result.reads)
+
+
 @cli.command()
 @click.argument("images", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -124,32 +150,8 @@ def scan(
     unreadable = codes = 0
     try:
         for result in scan_files(images):
-            if result.error is not None:
-                unreadable += 1
-                reason = _error_reason(result.error)
-                if as_json:
-                    emit_json({"file": result.path, "status": "unreadable", "reason": reason})
-                else:
-                    message = reason["message"][lang]
-                    click.echo(text("scan.unreadable", lang, file=result.path, reason=message))
-                continue
-            if not result.reads:
-                if as_json:
-                    none = {
-                        "code": "scan.none",
-                        "message": bilingual("scan.none", file=result.path),
-                    }
-                    emit_json({"file": result.path, "status": "none", "reason": none})
-                else:
-                    click.echo(text("scan.none", lang, file=result.path))
-                continue
-            for read in result.reads:
-                codes += 1
-                payload = _classify(kiosk, read)
-                if as_json:
-                    emit_json(_read_line(result, read, payload))
-                else:
-                    click.echo(_plain_found(result, read, payload, lang))
+            unreadable += result.error is not None
+            codes += _report(kiosk, result, as_json, lang)
     finally:
         kiosk.close()
     if not as_json and len(images) > 1:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from kiosk.scan.decode import DEFAULT_PIPELINE, CodeRead, Step, decode_picture, payload_text
 from tests.scan.code_images import code, page
@@ -31,7 +31,9 @@ def _near(point: tuple[float, float], expected: tuple[float, float], tolerance: 
 
 @pytest.mark.parametrize("fmt", sorted(PAYLOADS))
 def test_each_format_decodes_with_its_text_bytes_position_and_backend(fmt):
-    written = {"ean13": PAYLOADS["ean13"][:12], "ean8": PAYLOADS["ean8"][:7]}.get(fmt, PAYLOADS[fmt])
+    written = {"ean13": PAYLOADS["ean13"][:12], "ean8": PAYLOADS["ean8"][:7]}.get(
+        fmt, PAYLOADS[fmt]
+    )
     symbol = code(fmt, written, 2)  # the writer adds the EAN check digit
     frame = page((symbol, (60, 50)), size=(720, 400))
     [read] = decode_picture(frame)
@@ -85,16 +87,41 @@ def test_a_code_at_45_degrees_is_read():
     assert all(0 <= x <= 640 and 0 <= y <= 480 for x, y in reads[0].position)
 
 
-def test_a_small_code_in_a_camera_frame_is_read_and_placed_in_the_frames_own_pixels():
-    # 1.4 pixels per module: plain zxing-cpp misses it, the pipeline's upscaling step reads it.
+def test_a_wide_pdf417_tilted_by_20_degrees_is_read_after_deskewing():
+    # zxing-cpp alone reads PDF417 only within ~6 degrees of level (SYNC.md item 9: wide PDF417).
+    bars = code("pdf417", PAYLOADS["pdf417"], 2)
+    centred = (320 - bars.width // 2, 240 - bars.height // 2)
+    frame = page((bars, centred), size=(640, 480)).rotate(
+        20, resample=Image.Resampling.BICUBIC, fillcolor=(90, 70, 50)
+    )
+    assert decode_picture(frame, pipeline=DEFAULT_PIPELINE[:2]) == []
+    [read] = decode_picture(frame)
+    assert read.text == PAYLOADS["pdf417"]
+    assert read.step == "deskewed"
+    assert _near(_centre(read), (320, 240), 15)
+
+
+def _small_code_frame() -> Image.Image:
+    """A QR at 1.3 pixels per module, slightly out of focus, in a 1280x720 frame."""
     symbol = code("qr", "KJP-2026-T2-000123", 8)
-    small = symbol.resize((round(symbol.width * 1.4 / 8),) * 2, Image.Resampling.BOX)
-    frame = page((small, (900, 500)), size=(1280, 720))
-    plain = decode_picture(frame, pipeline=DEFAULT_PIPELINE[:1])
-    reads = decode_picture(frame)
-    assert [read.text for read in reads] == ["KJP-2026-T2-000123"]
-    assert plain == [] or plain[0].text == "KJP-2026-T2-000123"
-    assert _near(_centre(reads[0]), (900 + small.width / 2, 500 + small.height / 2), 10)
+    small = symbol.resize((round(symbol.width * 1.3 / 8),) * 2, Image.Resampling.BOX)
+    return page((small, (900, 500)), size=(1280, 720)).filter(ImageFilter.GaussianBlur(0.5))
+
+
+def test_a_small_code_missed_by_plain_zxing_is_read_and_placed_in_the_frames_own_pixels():
+    frame = _small_code_frame()
+    assert decode_picture(frame, pipeline=DEFAULT_PIPELINE[:2]) == []  # plain zxing-cpp
+    [read] = decode_picture(frame)
+    assert read.text == "KJP-2026-T2-000123"
+    assert read.step == "upscaled"  # found in a 2x view, reported in the frame's pixels
+    side = round(code("qr", "KJP-2026-T2-000123", 8).width * 1.3 / 8)
+    assert _near(_centre(read), (900 + side / 2, 500 + side / 2), 6)
+
+
+def test_a_time_budget_stops_before_the_later_steps():
+    frame = _small_code_frame()
+    assert decode_picture(frame, budget_ms=0) == []  # only the first step ran
+    assert decode_picture(frame, budget_ms=None) != []
 
 
 def test_binary_and_non_utf8_payloads_are_kept_as_bytes_and_never_shown_as_text():
