@@ -11,7 +11,6 @@ from kiosk.domain.register_numbers import RegisterNumberError, parse_register_nu
 from kiosk.errors import InputError, KioskError, NotFoundError
 from kiosk.store.records import find_by_register_number
 
-
 SETTLED_STATES = frozenset({"verified", "disbursed"})
 
 
