@@ -6,10 +6,10 @@ Each command family lives in its own module and registers itself on `cli` when i
 
 from __future__ import annotations
 
-from kiosk.cli import check, demo, identity, receipt, records, roster, scan, sync
+from kiosk.cli import app, check, demo, identity, receipt, records, roster, scan, sync
 from kiosk.cli.base import cli
 
-COMMAND_MODULES = (check, demo, identity, records, roster, receipt, scan, sync)
+COMMAND_MODULES = (app, check, demo, identity, records, roster, receipt, scan, sync)
 
 
 def main() -> None:

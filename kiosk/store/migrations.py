@@ -132,7 +132,42 @@ def _outbox_states(db: sqlite_utils.Database) -> None:
     )
 
 
+def _officers(db: sqlite_utils.Database) -> None:
+    """Issue #5: officers who may use the counter, each with a salted scrypt hash of their PIN."""
+    run_statements(
+        db,
+        """
+        CREATE TABLE officers (
+            name TEXT PRIMARY KEY,
+            salt BLOB NOT NULL,
+            pin_hash BLOB NOT NULL,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+def _survey_answers(db: sqlite_utils.Database) -> None:
+    """Issue #5: the self-check kiosk's one-question satisfaction survey; no personal data kept."""
+    run_statements(
+        db,
+        """
+        CREATE TABLE survey_answers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            flow TEXT NOT NULL,
+            language TEXT NOT NULL,
+            answered_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "outbox states for sync", _outbox_states),
+    Migration(3, "officers with hashed PINs", _officers),
+    Migration(4, "satisfaction survey answers", _survey_answers),
 )

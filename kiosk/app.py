@@ -1,0 +1,225 @@
+"""The Flet app for the officer's counter: routing, sign-in and idle lock, language, large text, sync.
+
+`build_app(data_dir)` returns the `main(page)` that `ft.run` (or a test harness) calls per session;
+`serve(...)` runs it: a desktop window where a desktop client exists, else the browser view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from kiosk.assets import assets_dir
+from kiosk.bootstrap import Kiosk, open_kiosk
+from kiosk.i18n import LANGUAGES
+from kiosk.services.sync import HttpFactory, build_http_client
+from kiosk.views.officer_login import officer_login_view
+from kiosk.views.shell import IDLE_SECONDS, AppContext, acting, frame, text_theme
+from kiosk.views.submissions_list import submissions_list_view
+from kiosk.views.sync_panel import SyncMonitor, run_background_sync, sync_panel_view
+from kiosk.views.verify import verify_view
+
+IDLE_CHECK_SECONDS = 5.0
+
+
+class KioskApp:
+    """One process's app: its database, its background sync, and the `main` for each session."""
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        lang: str = LANGUAGES[0],
+        background_sync: bool = True,
+        sync_interval: float = 60.0,
+        http_factory: HttpFactory = build_http_client,
+        idle_seconds: float = IDLE_SECONDS,
+        selfcheck: bool = False,
+    ) -> None:
+        self.data_dir = data_dir
+        # A self-check kiosk is locked down: beneficiary screens only, no officer menus.
+        self.selfcheck = selfcheck
+        self.lang = lang
+        self.background_sync = background_sync
+        self.sync_interval = sync_interval
+        self.http_factory = http_factory
+        self.idle_seconds = idle_seconds
+        self.monitor = SyncMonitor()
+        self.stop = threading.Event()
+        self._kiosk: Kiosk | None = None
+        self._sync_started = False
+
+    @property
+    def kiosk(self) -> Kiosk:
+        if self._kiosk is None:  # opened on the first session, never at import or construction
+            self._kiosk = open_kiosk(self.data_dir)
+        return self._kiosk
+
+    def close(self) -> None:
+        self.stop.set()
+        if self._kiosk is not None:
+            self._kiosk.close()
+
+    def _start_sync(self, page: ft.Page) -> None:
+        if self.background_sync and not self._sync_started:
+            self._sync_started = True
+            page.run_thread(
+                run_background_sync,
+                self.kiosk.data_dir,
+                self.stop,
+                self.monitor,
+                interval=self.sync_interval,
+                http_factory=self.http_factory,
+            )
+
+    async def main(self, page: ft.Page) -> None:
+        if self.selfcheck:
+            self._mount_selfcheck(page)
+            self._start_sync(page)
+            return
+        ctx = AppContext(kiosk=self.kiosk, lang=self.lang)
+        ctx.extras.update(
+            sync_monitor=self.monitor, run_thread=page.run_thread, http_factory=self.http_factory
+        )
+        Session(self, page, ctx).start()
+        self._start_sync(page)
+
+    def _mount_selfcheck(self, page: ft.Page) -> None:
+        """Beneficiary screens only, navigated by route (/selfcheck, /complaint, /survey)."""
+        from kiosk.views.selfcheck import screen_for_route
+
+        def navigate(route: str) -> None:
+            page.run_task(page.push_route, route)
+
+        def show(_: object = None) -> None:
+            route = page.route if page.route not in ("", "/") else f"/selfcheck?lang={self.lang}"
+            control = screen_for_route(route, self.kiosk, navigate)
+            page.views.clear()
+            page.views.append(
+                ft.View(route=route, controls=[control] if control else [], padding=0)
+            )
+            page.update()
+
+        page.title = "Lengkap"
+        page.on_route_change = show
+        show()
+
+
+class Session:
+    """One open screen: which route it shows and the officer signed in on it."""
+
+    def __init__(self, app: KioskApp, page: ft.Page, ctx: AppContext) -> None:
+        self.app, self.page, self.ctx = app, page, ctx
+        self.route = "/login"
+
+    def start(self) -> None:
+        self.page.title = self.ctx.t("app.title")
+        self.page.theme = text_theme(self.ctx.large_text)
+        self.page.on_keyboard_event = lambda _: self.ctx.touch()
+        self.page.run_task(self.watch_idle)
+        self.navigate("/login")
+
+    def navigate(self, route: str) -> None:
+        """Show `route`; every screen but the sign-in needs a signed-in officer."""
+        self.ctx.touch()
+        if route != "/login" and not self.ctx.officer:
+            route = "/login"
+        self.route = route
+        self.ctx.extras["sync_monitor"].on_change = None  # only a visible panel listens
+        self.page.controls = [frame(self.ctx, self.body(route), self.actions())]
+        self.page.update()
+
+    def body(self, route: str) -> ft.Control:
+        views: dict[str, Callable[[], ft.Control]] = {
+            "/login": lambda: officer_login_view(self.ctx, self.navigate, self.page.run_task),
+            "/verify": lambda: verify_view(self.ctx, self.navigate),
+            "/submissions": lambda: submissions_list_view(self.ctx, self.navigate),
+            "/sync": lambda: sync_panel_view(self.ctx, self.navigate),
+        }
+        return views.get(route, views["/login"])()
+
+    def actions(self) -> dict[str, Callable[..., Any]]:
+        def go(route: str) -> Callable[[Any], None]:
+            return acting(self.ctx, lambda _: self.navigate(route))
+
+        def switch_language(_: Any) -> None:
+            others = [lang for lang in LANGUAGES if lang != self.ctx.lang]
+            self.ctx.lang = others[0]
+            self.page.title = self.ctx.t("app.title")
+            self.navigate(self.route)
+
+        def large_text(event: Any) -> None:
+            self.ctx.large_text = bool(event.control.value)
+            self.page.theme = text_theme(self.ctx.large_text)
+            self.navigate(self.route)
+
+        def sign_out(_: Any) -> None:
+            self.ctx.officer = None
+            self.navigate("/login")
+
+        return {
+            "language": acting(self.ctx, switch_language),
+            "large_text": acting(self.ctx, large_text),
+            "sign_out": acting(self.ctx, sign_out),
+            **{route: go(route) for route in ("/verify", "/submissions", "/sync")},
+        }
+
+    async def watch_idle(self) -> None:
+        # A counter left signed in is open to anyone walking by: lock it after a quiet while.
+        while True:
+            await asyncio.sleep(min(IDLE_CHECK_SECONDS, self.app.idle_seconds))
+            if self.ctx.officer and self.ctx.is_idle(limit=self.app.idle_seconds):
+                self.ctx.officer = None
+                self.ctx.notice = self.ctx.t("app.idle_locked")
+                self.navigate("/login")
+
+
+def build_app(data_dir: str | Path | None = None, **options: Any) -> Callable[[ft.Page], Any]:
+    """The `main(page)` for ft.run or a test harness, on the data folder `data_dir`."""
+    return KioskApp(data_dir, **options).main
+
+
+def desktop_available() -> bool:
+    """A desktop window needs flet-desktop's client and a display; otherwise serve the web view."""
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return has_display and importlib.util.find_spec("flet_desktop") is not None
+
+
+def serve(
+    data_dir: str | Path | None = None,
+    *,
+    web: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8550,
+    open_browser: bool = True,
+    lang: str = LANGUAGES[0],
+    selfcheck: bool = False,
+) -> None:
+    """Run the app until closed: bound to `host` only, and never fetching anything from a CDN."""
+    app = KioskApp(data_dir, lang=lang, selfcheck=selfcheck)
+    use_web = web or not desktop_available()
+    if use_web and not open_browser:
+        os.environ["FLET_FORCE_WEB_SERVER"] = "1"  # serve only: tests and headless kiosks
+    try:
+        ft.run(
+            app.main,
+            host=host,
+            port=port,
+            view=ft.AppView.WEB_BROWSER if use_web else ft.AppView.FLET_APP,
+            assets_dir=str(assets_dir()),
+            no_cdn=True,
+        )
+    finally:
+        app.close()
+
+
+def main(page: ft.Page) -> Any:
+    """Entry for `flet run` or a harness: the app on $KIOSK_DATA_DIR (or the user data folder)."""
+    return build_app()(page)

@@ -1,0 +1,90 @@
+"""A tiny stand-in for the browser: a Flet Session over a Connection that only records messages.
+
+It touches Flet internals (flet.messaging), so it stays this small and in this one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import flet as ft
+from flet.messaging.connection import Connection
+from flet.messaging.session import Session
+from flet.pubsub.pubsub_hub import PubSubHub
+
+
+class RecordingConnection(Connection):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+        self.executor = ThreadPoolExecutor(max_workers=2)
+        self.pubsubhub = PubSubHub(loop=loop, executor=self.executor)
+        self.sent: list[Any] = []
+
+    def send_message(self, message: Any) -> None:
+        self.sent.append(message)
+
+
+class FakeBrowser:
+    """Runs `main(page)` in a session and lets a test type, click and read the controls."""
+
+    def __init__(self, main: Callable[[ft.Page], Any]) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.conn = RecordingConnection(self.loop)
+        self.session = Session(self.conn)
+        self.page: ft.Page = self.session.page
+        self.run(self._start(main))
+
+    async def _start(self, main: Callable[[ft.Page], Any]) -> None:
+        result = main(self.page)
+        if asyncio.iscoroutine(result):
+            await result
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run_until_complete(coroutine)
+
+    def controls(self) -> Iterator[ft.Control]:
+        def walk(control: Any) -> Iterator[ft.Control]:
+            yield control
+            for name in ("controls", "content"):
+                child = getattr(control, name, None)
+                for item in child if isinstance(child, list) else [child]:
+                    if isinstance(item, ft.Control):
+                        yield from walk(item)
+
+        for top in self.page.controls:
+            yield from walk(top)
+
+    def find(self, kind: type, label: str) -> Any:
+        """The control a screen reader would announce as `label` (label, content text, tooltip)."""
+        for control in self.controls():
+            if isinstance(control, kind) and label in (
+                getattr(control, "label", None),
+                getattr(control, "content", None),
+                getattr(control, "tooltip", None),
+            ):
+                return control
+        raise LookupError(f"no {kind.__name__} labelled {label!r}")
+
+    def texts(self) -> list[str]:
+        return [c.value for c in self.controls() if isinstance(c, ft.Text) and c.value]
+
+    def type_into(self, label: str, value: str, kind: type = ft.TextField) -> None:
+        control = self.find(kind, label)
+        control.value = value
+        self.run(self.session.dispatch_event(control._i, "change", value))
+
+    def click(self, label: str, kind: type = ft.Button) -> None:
+        self.run(self.session.dispatch_event(self.find(kind, label)._i, "click", None))
+
+    def close(self) -> None:
+        # Cancel what the app left running (the idle watch), then close like a browser tab.
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.conn.executor.shutdown(wait=True)
+        self.loop.close()

@@ -1,0 +1,266 @@
+"""The officer's screens decide through small view models; these tests drive them without a browser."""
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.assets import assets_dir
+from kiosk.errors import InputError
+from kiosk.services.counter import print_receipt, receipt_png, submission_lines
+from kiosk.services.officers import MAX_ATTEMPTS, add_officer
+from kiosk.services.roster import import_roster
+from kiosk.services.sync import sync_status
+from kiosk.store import outbox
+from kiosk.views.officer_login import attempt
+from kiosk.views.shell import AppContext
+from kiosk.views.submissions_list import describe
+from kiosk.views.sync_panel import (
+    SyncMonitor,
+    panel_lines,
+    progress_value,
+    run_background_sync,
+    run_sync_now,
+)
+from kiosk.views.verify import VerifyForm
+from sync.worker import SyncProgress
+
+STUDENT_NIK = "3174011405090003"
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 180, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def ctx(kiosk):
+    return AppContext(kiosk=kiosk)
+
+
+@pytest.fixture
+def answered(ctx):
+    """A KJP Plus stage 2 form for a registered student, every question answered."""
+    from datetime import datetime
+
+    import_roster(
+        ctx.kiosk.db,
+        assets_dir() / "samples" / "roster-kjp-plus.csv",
+        "kjp-plus",
+        regions=None,
+        now=datetime(2026, 1, 5),
+    )
+    form = VerifyForm(ctx, program="kjp-plus", stage=2)
+    form.nik, form.name = STUDENT_NIK, "Siti Rahmawaty"
+    for fact in form.questions():
+        form.answers[fact.id] = form.answer_options(fact)[0][0]
+    return form
+
+
+def test_an_invalid_nik_gets_its_reason_in_the_session_language(ctx):
+    form = VerifyForm(ctx)
+    form.nik = "3174013205090003"
+    indonesian = form.nik_feedback().error
+    ctx.lang = "en"
+    english = form.nik_feedback().error
+    assert indonesian and english and indonesian != english
+    assert "32" in english
+    assert form.nik == "3174013205090003"  # what was typed stays
+
+
+def test_a_valid_nik_explains_itself_and_an_empty_one_says_nothing(ctx):
+    form = VerifyForm(ctx)
+    assert form.nik_feedback().error is None and form.nik_feedback().info is None
+    form.nik = STUDENT_NIK
+    feedback = form.nik_feedback()
+    assert feedback.error is None and "2009-05-14" in feedback.info
+
+
+def test_a_registered_nik_shows_the_roster_name_and_the_name_comparison(answered):
+    lines = answered.roster_lines()
+    assert "3174********0003" in lines[0] and STUDENT_NIK not in " ".join(lines)
+    assert "Siti Rahmawati" in lines[0]
+    assert any("RAHMAWATY" in line for line in lines)  # the spelling difference, explained
+
+
+def test_an_unregistered_nik_says_so(ctx):
+    form = VerifyForm(ctx, program="kjp-plus")
+    form.nik = "3174022303100009"
+    assert form.roster_lines() == [ctx.t("verify.roster_not_found")]
+
+
+def test_only_the_questions_the_stage_depends_on_are_asked(ctx):
+    form = VerifyForm(ctx, program="kjp-plus", stage=2)
+    asked = {fact.id for fact in form.questions()}
+    rules_facts = {fact.id for fact in form._rules().facts}
+    assert asked and asked <= rules_facts
+
+
+def test_the_result_says_exactly_what_is_missing_and_why(answered):
+    complete, lines = answered.result_lines()
+    assert not complete
+    assert lines[0] == answered.ctx.t("verify.incomplete")
+    assert all(":" in line for line in lines[1:])
+    answered.held = {doc for doc, _ in answered.documents()}
+    complete, lines = answered.result_lines()
+    assert complete and lines[0] == answered.ctx.t("verify.complete")
+
+
+def test_unanswered_questions_are_named_by_their_question(ctx):
+    form = VerifyForm(ctx, program="kjp-plus", stage=2)
+    _, lines = form.result_lines()
+    question = ctx.texts(form.questions()[0].question)
+    assert any(question in line for line in lines)
+
+
+def test_changing_the_program_drops_answers_that_no_longer_apply(answered):
+    answered.held = {doc for doc, _ in answered.documents()}
+    answered.choose(program="pkh")
+    known = {fact.id for fact in answered.questions()}
+    assert set(answered.answers) <= known
+    assert answered.held <= {doc for doc, _ in answered.documents()}
+
+
+def test_saving_keeps_the_photo_and_offers_a_receipt(answered):
+    first_document = answered.documents()[0][0]
+    answered.held = {first_document}
+    answered.photos = {first_document: _jpeg()}
+    outcome = answered.save()
+    number = str(outcome.submission.register_number)
+    assert outcome.submission.documents[0].photo_sha256
+    assert not list(answered.ctx.kiosk.data_dir.glob(".incoming-*"))  # originals deleted
+    png = receipt_png(answered.ctx.kiosk, number)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_printing_without_a_printer_says_so(monkeypatch, tmp_path):
+    monkeypatch.delenv("KIOSK_PRINTER", raising=False)
+    with pytest.raises(InputError) as caught:
+        print_receipt(tmp_path / "r.png")
+    assert caught.value.code == "counter.printer_missing"
+
+
+def test_the_list_shows_each_submission_masked_with_its_state_and_reason(answered):
+    answered.save()
+    ctx = answered.ctx
+    [line] = submission_lines(ctx.kiosk)
+    what, state = describe(ctx, line)
+    assert "3174********0003" in what and STUDENT_NIK not in what
+    assert state.startswith(ctx.t("submissions.state_pending"))
+    row = outbox.due_rows(ctx.kiosk.db)[0]
+    outbox.quarantine(
+        ctx.kiosk.db, row.seq, code="invalid_record", message=None, at="2026-01-05T10:00:00+07:00"
+    )
+    [line] = submission_lines(ctx.kiosk)
+    _, state = describe(ctx, line)
+    assert state.startswith(ctx.t("submissions.state_quarantined"))
+    assert ctx.t("sync.code.invalid_record") in state
+
+
+def test_sign_in_messages_count_down_then_lock(ctx):
+    add_officer(ctx.kiosk, "Budi", "1234")
+    for _ in range(MAX_ATTEMPTS - 1):
+        result, message = attempt(ctx, "Budi", "0000")
+    assert message == ctx.t("officer.login.wrong", attempts=1)
+    result, message = attempt(ctx, "Budi", "0000")
+    assert result.locked_until is not None and "300" in message
+    assert ctx.officer is None
+    ctx.officer = None
+
+
+def test_idle_time_is_measured_from_the_last_input(ctx):
+    ctx.touch()
+    assert not ctx.is_idle(now=ctx.last_input + 299)
+    assert ctx.is_idle(now=ctx.last_input + 300)
+
+
+def test_the_panel_shows_progress_then_the_error_in_words(ctx):
+    monitor = SyncMonitor()
+    monitor.progressed(SyncProgress("records", 2, 4, 512 * 1024, 1024 * 1024))
+    state = monitor.state()
+    assert progress_value(state) == 0.5
+    lines = panel_lines(ctx, sync_status(ctx.kiosk), state)
+    assert ctx.t("sync_panel.running") in lines
+    assert any("512 dari 1024 KB" in line for line in lines)
+
+
+def test_syncing_an_unenrolled_device_loses_nothing_and_says_what_to_do(answered):
+    answered.save()
+    ctx, monitor = answered.ctx, SyncMonitor()
+    run_sync_now(ctx.kiosk.data_dir, monitor)
+    state = monitor.state()
+    assert not state.running and state.error["code"] == "sync.not_enrolled"
+    lines = panel_lines(ctx, sync_status(ctx.kiosk), state)
+    assert ctx.t("sync_panel.pending", count=1) in lines
+    assert any("kiosk enroll" in line for line in lines)
+
+
+def test_background_sync_stops_when_asked(kiosk):
+    stop, monitor = threading.Event(), SyncMonitor()
+    worker = threading.Thread(
+        target=run_background_sync,
+        args=(Path(kiosk.data_dir), stop, monitor),
+        kwargs={"interval": 0.05},
+    )
+    worker.start()
+    stop.set()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+
+
+# --- the whole app in a fake browser (tests/app/flet_harness.py) -----------------------------
+
+
+@pytest.fixture
+def browser(kiosk):
+    import flet as ft  # noqa: F401  (the harness needs Flet; kept out of the pure tests above)
+
+    from kiosk.app import KioskApp
+    from tests.app.flet_harness import FakeBrowser
+
+    add_officer(kiosk, "Budi", "1234")
+    app = KioskApp(kiosk.data_dir, background_sync=False, idle_seconds=0.2)
+    fake = FakeBrowser(app.main)
+    yield fake
+    fake.close()
+    app.close()
+
+
+def test_the_app_opens_on_sign_in_and_a_wrong_pin_is_told(browser):
+    import flet as ft
+
+    browser.type_into("Nama petugas", "Budi")
+    browser.type_into("PIN", "0000")
+    browser.click("Masuk")
+    assert any("Nama atau PIN salah" in line for line in browser.texts())
+    assert browser.find(ft.TextField, "PIN").value == ""
+
+
+def test_signed_in_an_invalid_nik_shows_its_reason_under_the_field(browser):
+    import flet as ft
+
+    browser.type_into("Nama petugas", "Budi")
+    browser.type_into("PIN", "1234")
+    browser.click("Masuk")
+    browser.type_into("NIK", "3174013205090003")
+    field = browser.find(ft.TextField, "NIK")
+    assert field.value == "3174013205090003" and "32" in field.error
+    browser.click("English")
+    assert browser.find(ft.Button, "Bahasa Indonesia")
+    browser.find(ft.TextField, "NIK")  # same label in both languages
+
+
+def test_an_idle_counter_returns_to_sign_in(browser):
+    import asyncio
+
+    import flet as ft
+
+    browser.type_into("Nama petugas", "Budi")
+    browser.type_into("PIN", "1234")
+    browser.click("Masuk")
+    browser.run(asyncio.sleep(0.5))
+    assert browser.find(ft.TextField, "Nama petugas")
+    assert any("tidak ada aktivitas" in line for line in browser.texts())

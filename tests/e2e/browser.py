@@ -1,0 +1,116 @@
+"""Launching the app process and Debian's Chromium, shared by the e2e tests and bench_app.
+
+Nothing here imports playwright at module level: callers check `chromium_missing_reason()` first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SELFCHECK_APP = [sys.executable, "-m", "kiosk", "run", "--selfcheck", "--web", "--no-browser"]
+OFFICER_APP = [sys.executable, "-m", "kiosk", "run", "--web", "--no-browser"]
+# The canvas can paint up to ~0.6 s after the accessibility tree changes.
+PAINT_LAG_MS = 700
+
+
+def chromium_missing_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright; never `playwright install`)"
+    return None
+
+
+@dataclass
+class AppProcess:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+def start_app(data_dir: Path, log_path: Path, command: list[str] | None = None) -> AppProcess:
+    """An app process on 127.0.0.1 and a free port, answering HTTP when returned.
+
+    Default: the self-check kiosk (`kiosk run --selfcheck`); OFFICER_APP: the officer's app.
+    """
+    port = free_port()
+    env = {**os.environ, "KIOSK_DATA_DIR": str(data_dir), "FLET_WEB_NO_CDN": "1"}
+    # The child keeps its own copy of the file descriptor; ours is closed at once.
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*(command or SELFCHECK_APP), "--data-dir", str(data_dir), "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited: {log_path.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return AppProcess(url, data_dir, process)
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the app did not start within 60 s")
+        time.sleep(0.1)
+
+
+def stop_app(app: AppProcess) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+        app.process.wait()
+
+
+def open_page(context: Any, url: str) -> Any:
+    """A new tab on `url`, waited until Flutter painted, with the accessibility tree switched on."""
+    page = context.new_page()
+    page.bring_to_front()  # keyboard focus goes to the front tab only
+    page.goto(url)
+    page.wait_for_selector("#loading", state="detached", timeout=30000)
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    return page
+
+
+def launch_chromium(playwright: Any, profile_dir: str, **options: Any) -> Any:
+    """Debian's Chromium, headless, in a persistent profile (the recipe in FLET.md)."""
+    return playwright.chromium.launch_persistent_context(
+        profile_dir,
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=FLAGS,
+        viewport={"width": 1000, "height": 1200},
+        **options,
+    )
