@@ -5,7 +5,8 @@ mid-response, reset, stall, or crawl over a slow link. A plan may also script th
 connections (the third connection is cut after 100 KB), which is how a benchmark forces one cut
 in a known place. It also serves as a plain link model for the drain benchmark: a bandwidth and a
 one-way latency per direction, shared by every connection, like a village office's one uplink.
-It runs an asyncio loop in a daemon thread and stops by itself when the context manager exits.
+It runs an asyncio loop in a daemon thread and stops by itself when the context manager exits;
+`chaos_proxy_process` runs the same in a process of its own, for benchmarks that time the device.
 
 Byte counters count TCP payload delivered through the proxy (HTTP headers and bodies), not the
 TCP/IP headers below it.
@@ -15,14 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import random
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 READ_BYTES = 16384
 # On a throttled link data moves in small pieces, so the pacing is smooth and a cut lands near
@@ -127,6 +134,9 @@ class ChaosProxy:
             "down": _Link(self.plan.bandwidth, self.plan.latency),
         }
         self._calm = False
+        # The loop keeps only weak references to tasks: a connection whose sockets are gone
+        # could be collected mid-flight. Held here until done, and cancelled on stop.
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -161,11 +171,20 @@ class ChaosProxy:
     def stop(self) -> None:
         async def _close() -> None:
             if self._server is not None:
-                self._server.close()
-                await self._server.wait_closed()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
+                self._server.close()  # no new connections from here on
+            # Cancel every connection and wait for it to unwind, so none is destroyed while
+            # pending; a task born while others unwind is caught by the next round.
+            for _ in range(5):
+                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                if not tasks:
+                    break
+                for task in tasks:
                     task.cancel()
+                await asyncio.wait(tasks, timeout=5)
+            if self._server is not None:
+                # Newer Pythons wait here for open connections too; they are all gone by now.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._server.wait_closed(), timeout=5)
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(_close(), self._loop).result(timeout=10)
@@ -189,9 +208,17 @@ class ChaosProxy:
         self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
         return fault, cut_after
 
+    def _hold(self, work: Any) -> asyncio.Task[Any]:
+        """A task for `work` (or the task itself), referenced until it is done."""
+        task = work if isinstance(work, asyncio.Task) else asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def _handle(
         self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
+        self._hold(asyncio.current_task())
         fault, cut_after = self._fate()
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
@@ -207,21 +234,23 @@ class ChaosProxy:
                 for direction in ("up", "down")
             }
         pumps = [
-            asyncio.ensure_future(
+            self._hold(
                 self._pump(client_reader, upstream_writer, "up", fault, cut_after, links["up"])
             ),
-            asyncio.ensure_future(
+            self._hold(
                 self._pump(upstream_reader, client_writer, "down", fault, cut_after, links["down"])
             ),
         ]
         try:
             # Both directions end with EOF on a clean close; a cut in either ends both at once.
             await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping: close this connection quietly below
         finally:
             for pump in pumps:
                 pump.cancel()
             for pump in pumps:
-                with contextlib.suppress(BaseException):
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await pump
             for writer in (client_writer, upstream_writer):
                 if fault is Fault.RESET:
@@ -240,14 +269,12 @@ class ChaosProxy:
     ) -> None:
         """Carry one direction: a reader paced by the link, a writer delivering each piece on time."""
         pieces: asyncio.Queue[_Piece] = asyncio.Queue()
-        reading = asyncio.ensure_future(
-            self._read(reader, pieces, direction, fault, cut_after, link)
-        )
+        reading = self._hold(self._read(reader, pieces, direction, fault, cut_after, link))
         try:
             await self._deliver(writer, pieces, direction)
         finally:
             reading.cancel()
-            with contextlib.suppress(BaseException):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await reading
 
     async def _read(
@@ -328,3 +355,99 @@ def chaos_proxy(upstream_port: int, plan: ChaosPlan | None = None) -> Iterator[C
         yield proxy
     finally:
         proxy.stop()
+
+
+# -- the proxy in its own process ----------------------------------------------------------------
+
+
+def plan_to_json(plan: ChaosPlan) -> str:
+    data = dataclasses.asdict(plan)
+    data["weights"] = {str(fault): weight for fault, weight in plan.weights.items()}
+    data["scripted"] = {str(n): [str(f), after] for n, (f, after) in plan.scripted.items()}
+    return json.dumps(data)
+
+
+def plan_from_json(text: str) -> ChaosPlan:
+    data = json.loads(text)
+    data["weights"] = {Fault(name): weight for name, weight in data["weights"].items()}
+    data["scripted"] = {int(n): (Fault(f), after) for n, (f, after) in data["scripted"].items()}
+    return ChaosPlan(**data)
+
+
+class ProxyProcess:
+    """The proxy as a separate OS process: the link's work does not share the device's GIL.
+
+    Benchmarks that time a drain use it, so the proxy's copying does not slow the kiosk it
+    measures. It answers `stats` and `reset` on its stdin, one JSON line each; EOF stops it.
+    """
+
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self._process = process
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _ask(self, command: str) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(command + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the proxy process is gone")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    @property
+    def stats(self) -> ProxyStats:
+        return ProxyStats(**self._ask("stats"))
+
+    def reset_stats(self) -> None:
+        self._ask("reset")
+
+
+@contextlib.contextmanager
+def chaos_proxy_process(
+    upstream_port: int, plan: ChaosPlan | None = None
+) -> Iterator[ProxyProcess]:
+    """Run `python -m tests.support.chaos_proxy` for the duration; stop it on exit."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "tests.support.chaos_proxy", str(upstream_port)]
+    command.append(plan_to_json(plan or ChaosPlan(weights={})))
+    process = subprocess.Popen(
+        command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # its port, once it listens
+        if not line:
+            raise RuntimeError("the proxy process did not start")
+        yield ProxyProcess(process, int(line))
+    finally:
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # EOF: it stops by itself
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _serve(argv: list[str]) -> None:
+    """Entry point of the proxy process: port on the first line, then answer commands."""
+    upstream_port, plan = int(argv[0]), plan_from_json(argv[1])
+    with chaos_proxy(upstream_port, plan) as proxy:
+        print(proxy.port, flush=True)
+        for line in sys.stdin:  # ends at EOF, when the parent closes our stdin
+            command = line.strip()
+            if command == "reset":
+                proxy.reset_stats()
+            print(json.dumps(dataclasses.asdict(proxy.stats), default=str), flush=True)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])
