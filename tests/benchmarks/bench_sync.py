@@ -774,9 +774,14 @@ def soak(backends: list[str], seeds: int, records: int, folder: Path) -> None:
     )
     failed = kills = cuts = 0
     for backend in backends:
-        with database_url(backend, folder / f"soak-{backend}") as db_url:
+        # One database and one server folder (its photo store) per backend, shared by the
+        # seeds as by the processes of one deployment.
+        server_dir = folder / f"soak-{backend}-server"
+        with database_url(backend, server_dir) as db_url:
             for seed in range(1000, 1000 + seeds):
-                result = run_chaos(db_url, folder / f"soak-{backend}-{seed}", seed, backend, size)
+                result = run_chaos(
+                    db_url, folder / f"soak-{backend}-{seed}", seed, backend, size, server_dir
+                )
                 print("  " + result.summary(), flush=True)
                 failed += bool(result.problems)
                 kills += result.kills

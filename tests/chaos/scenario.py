@@ -212,16 +212,28 @@ def _quiet_disconnects() -> Iterator[_DisconnectTracebacks]:
 
 
 def run_chaos(
-    db_url: str | None, folder: Path, seed: int, backend: str, size: ChaosSize = ChaosSize()
+    db_url: str | None,
+    folder: Path,
+    seed: int,
+    backend: str,
+    size: ChaosSize = ChaosSize(),
+    server_dir: Path | None = None,
 ) -> ChaosResult:
-    """One seed from an empty kiosk to a verdict; `problems` lists every way it went wrong."""
+    """One seed from an empty kiosk to a verdict; `problems` lists every way it went wrong.
+
+    A database shared by several seeds needs their servers to share `server_dir` too: the
+    attachments table and the photo store are one deployment, and a store that does not go with
+    its database holds photos the table says are elsewhere.
+    """
     with _quiet_disconnects() as disconnects:
-        result = _run(db_url, folder, seed, backend, size)
+        result = _run(db_url, folder, seed, backend, size, server_dir or folder / "server")
     result.disconnect_tracebacks = disconnects.count
     return result
 
 
-def _run(db_url: str | None, folder: Path, seed: int, backend: str, size: ChaosSize) -> ChaosResult:
+def _run(
+    db_url: str | None, folder: Path, seed: int, backend: str, size: ChaosSize, server_dir: Path
+) -> ChaosResult:
     started = time.monotonic()
     rng = random.Random(seed)
     result = ChaosResult(seed=seed, backend=backend)
@@ -235,7 +247,7 @@ def _run(db_url: str | None, folder: Path, seed: int, backend: str, size: ChaosS
         response_cut_within=300,  # answers are short: a cut must land inside one
     )
     with (
-        running_server(db_url, folder / "server", limits=CHAOS_LIMITS) as server,
+        running_server(db_url, server_dir, limits=CHAOS_LIMITS) as server,
         chaos_proxy(int(server.url.rsplit(":", 1)[1]), plan) as proxy,
     ):
         device_code = _enroll(server, proxy, device_dir, seed)

@@ -28,8 +28,10 @@ POSTGRES_SEEDS = (21, 22)
 SIZE = ChaosSize()
 
 
-def _check(db_url: str | None, folder: Path, seed: int, backend: str) -> None:
-    result = run_chaos(db_url, folder, seed, backend, SIZE)
+def _check(
+    db_url: str | None, folder: Path, seed: int, backend: str, server_dir: Path | None = None
+) -> None:
+    result = run_chaos(db_url, folder, seed, backend, SIZE, server_dir)
     print(result.summary())  # the figures, for `pytest -s`
     gc.collect()  # let cut sockets be cleaned up here, under this module's warning filter
     assert not result.problems, result.summary()
@@ -47,6 +49,6 @@ def test_sqlite_server_holds_every_record_once_after_kills_and_a_bad_link(
 
 @pytest.mark.parametrize("seed", POSTGRES_SEEDS)
 def test_postgres_server_holds_every_record_once_after_kills_and_a_bad_link(
-    seed: int, tmp_path: Path, postgres_url: str
+    seed: int, tmp_path: Path, postgres_url: str, postgres_server_dir: Path
 ) -> None:
-    _check(postgres_url, tmp_path, seed, "postgresql")
+    _check(postgres_url, tmp_path, seed, "postgresql", postgres_server_dir)
