@@ -70,55 +70,54 @@ def _enqueue(db: sqlite_utils.Database, kind: str, client_id: str, body: str, at
     )
 
 
+def _save_with_outbox(
+    db: sqlite_utils.Database, table: str, kind: str, row: dict[str, Any], at: datetime
+) -> None:
+    """Insert `row` into `table` and its outbox row in one transaction: both or neither."""
+    columns = ", ".join(row)
+    placeholders = ", ".join("?" for _ in row)
+    with db.atomic():
+        db.execute(f"INSERT INTO {table}({columns}) VALUES ({placeholders})", list(row.values()))
+        _enqueue(db, kind, row["client_id"], row["body"], at)
+
+
 def save_submission(db: sqlite_utils.Database, submission: Submission) -> None:
     """Insert a queued submission and its outbox row in one transaction."""
     record = submission_to_record(submission)
-    body = _dumps(record)
     at = submission.created_at.isoformat()
-    with db.atomic():
-        db.execute(
-            "INSERT INTO submissions(client_id, register_number, program, stage, state, completeness,"
-            " nik, kk, body, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                submission.client_id,
-                record["register_number"],
-                submission.program,
-                submission.stage,
-                submission.state.value,
-                submission.completeness.value,
-                submission.applicant.nik,
-                submission.applicant.kk,
-                body,
-                at,
-                at,
-            ],
-        )
-        _enqueue(db, "submission", submission.client_id, body, submission.created_at)
+    row = {
+        "client_id": submission.client_id,
+        "register_number": record["register_number"],
+        "program": submission.program,
+        "stage": submission.stage,
+        "state": submission.state.value,
+        "completeness": submission.completeness.value,
+        "nik": submission.applicant.nik,
+        "kk": submission.applicant.kk,
+        "body": _dumps(record),
+        "created_at": at,
+        "updated_at": at,
+    }
+    _save_with_outbox(db, "submissions", "submission", row, submission.created_at)
 
 
 def save_complaint(db: sqlite_utils.Database, complaint: Complaint) -> None:
     """Insert a queued complaint and its outbox row in one transaction."""
     record = complaint_to_record(complaint)
-    body = _dumps(record)
     at = complaint.filed_at.isoformat()
-    with db.atomic():
-        db.execute(
-            "INSERT INTO complaints(client_id, register_number, category, state, nik, body,"
-            " first_response_due, resolution_due, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                complaint.client_id,
-                record["register_number"],
-                complaint.category.value,
-                complaint.state.value,
-                complaint.complainant.nik,
-                body,
-                record["first_response_due"],
-                record["resolution_due"],
-                at,
-                at,
-            ],
-        )
-        _enqueue(db, "complaint", complaint.client_id, body, complaint.filed_at)
+    row = {
+        "client_id": complaint.client_id,
+        "register_number": record["register_number"],
+        "category": complaint.category.value,
+        "state": complaint.state.value,
+        "nik": complaint.complainant.nik,
+        "body": _dumps(record),
+        "first_response_due": record["first_response_due"],
+        "resolution_due": record["resolution_due"],
+        "created_at": at,
+        "updated_at": at,
+    }
+    _save_with_outbox(db, "complaints", "complaint", row, complaint.filed_at)
 
 
 def find_by_register_number(db: sqlite_utils.Database, compact_text: str) -> dict[str, Any] | None:
