@@ -161,11 +161,16 @@ def test_the_list_shows_each_submission_masked_with_its_state_and_reason(answere
 
 
 def test_sign_in_messages_count_down_then_lock(ctx):
+    from datetime import datetime, timezone
+
+    def fixed_clock() -> datetime:  # a fixed clock: the countdown must not cross a second
+        return datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
     add_officer(ctx.kiosk, "Budi", "1234")
     for _ in range(MAX_ATTEMPTS - 1):
-        result, message = attempt(ctx, "Budi", "0000")
+        result, message = attempt(ctx, "Budi", "0000", clock=fixed_clock)
     assert message == ctx.t("officer.login.wrong", attempts=1)
-    result, message = attempt(ctx, "Budi", "0000")
+    result, message = attempt(ctx, "Budi", "0000", clock=fixed_clock)
     assert result.locked_until is not None and "300" in message
     assert ctx.officer is None
     ctx.officer = None
