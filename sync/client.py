@@ -33,6 +33,7 @@ from sync.errors import (
     Unreachable,
 )
 from sync.protocol import (
+    FIRST_RECORD_KINDS,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     AttachmentQuery,
@@ -92,6 +93,12 @@ class SyncClient:
         """What the server accepts; ProtocolMismatch when it no longer speaks our version."""
         response = self._request("GET", "/v1/limits", auth=self._credential is not None)
         limits = self._decode(response, Limits, "GET /v1/limits")
+        advertised = response.json()
+        if "record_kinds" not in advertised:
+            # A server from before survey answers: it takes submissions and complaints only.
+            limits = limits.model_copy(update={"record_kinds": FIRST_RECORD_KINDS})
+        if "compact_results" not in advertised:
+            limits = limits.model_copy(update={"compact_results": False})  # it would refuse it
         if PROTOCOL_VERSION not in limits.protocol_versions:
             raise ProtocolMismatch(
                 f"the server speaks protocol {list(limits.protocol_versions)}, "
@@ -112,8 +119,10 @@ class SyncClient:
         response = self._request("POST", "/v1/enroll", json_body=request, auth=False)
         return self._decode(response, EnrollResponse, "POST /v1/enroll")
 
-    def push(self, records: Sequence[OutboxRecord]) -> PushResponse:
-        response = self._request("POST", "/v1/push", json_body=PushRequest(records=tuple(records)))
+    def push(self, records: Sequence[OutboxRecord], *, compact: bool = False) -> PushResponse:
+        """Results of a push; with `compact` (when the limits offer it) accepted ones are omitted."""
+        request = PushRequest(records=tuple(records), compact_results=compact)
+        response = self._request("POST", "/v1/push", json_body=request)
         return self._decode(response, PushResponse, "POST /v1/push")
 
     def query_attachments(self, sha256s: Iterable[str]) -> tuple[str, ...]:
@@ -143,13 +152,20 @@ class SyncClient:
         path: Path,
         total: int,
         on_progress: ProgressCallback | None = None,
+        *,
+        known_missing: bool = False,
     ) -> AttachmentStatus:
         """Send the bytes the server lacks, chunk by chunk, from where it says it stands.
 
-        After a cut the server is asked again where to continue, so at most the one chunk that
-        was in flight is sent twice.
+        `known_missing`: the server has just said it lacks this attachment, so start at byte 0
+        without asking; a partial upload it holds answers bad_offset with the bytes it has, and
+        the upload goes on from there. After a cut the server is asked where to continue, so at
+        most the one chunk that was in flight is sent twice.
         """
-        status = self.attachment_status(sha256)
+        if known_missing:
+            status = AttachmentStatus(sha256=sha256, received=0, complete=False)
+        else:
+            status = self.attachment_status(sha256)
         if on_progress:
             on_progress(status.received, total)
         cuts = 0
@@ -176,12 +192,19 @@ class SyncClient:
                     cuts += 1
                     if cuts > MAX_CUTS_WITHOUT_PROGRESS:
                         raise
-                    status = self.attachment_status(sha256)  # where to go on; raises if still cut
+                    status = self._resume_point(sha256, exc, total)
                 if status.received > offset:
                     cuts = 0
                 if on_progress:
                     on_progress(status.received, total)
         return status
+
+    def _resume_point(self, sha256: str, error: SyncError, total: int) -> AttachmentStatus:
+        """Where to go on after `error`: the bytes a bad_offset answer names, else ask."""
+        received = getattr(error, "received", None)
+        if isinstance(received, int) and 0 <= received < total:
+            return AttachmentStatus(sha256=sha256, received=received, complete=False)
+        return self.attachment_status(sha256)  # raises if the link is still cut
 
     def _put_chunk(self, sha256: str, offset: int, total: int, chunk: bytes) -> AttachmentStatus:
         response = self._request(
@@ -308,11 +331,13 @@ class SyncClient:
         if status >= 500:
             return ServerError(detail, params={**server, "status": status})
         message = error.get("message")
+        received = error.get("received")
         return RequestRefused(
             f"{detail} ({code})",
             error_code=code,
             message=message if isinstance(message, dict) else None,
             status=status,
+            received=received if isinstance(received, int) and received >= 0 else None,
             params=server,
         )
 

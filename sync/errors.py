@@ -89,11 +89,13 @@ class RequestRefused(SyncError):
         error_code: str,
         message: Mapping[str, str] | None = None,
         status: int | None = None,
+        received: int | None = None,
         **kwargs: Any,
     ) -> None:
         self.error_code = error_code
         self.message = dict(message or {})
         self.status = status
+        self.received = received  # bad_offset: the bytes the server holds; resume from there
         params = {"error_code": error_code, **kwargs.pop("params", {})}
         super().__init__(detail, params=params, **kwargs)
 

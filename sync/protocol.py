@@ -13,11 +13,21 @@ Endpoints (all JSON; request bodies may be gzip-compressed with `Content-Encodin
     POST /v1/attachments/query AttachmentQuery -> AttachmentQueryResponse (which the server lacks)
     GET  /v1/attachments/{sha256}              -> AttachmentStatus (bytes received so far)
     PUT  /v1/attachments/{sha256}?offset=N&total=T  raw chunk bytes -> AttachmentStatus
+    POST /v1/attachments/bundle  encode_bundle() bytes -> BundleResponse (several whole photos)
     GET  /v1/pull?cursor=C&limit=N             -> PullResponse
 
 Every /v1 request except enroll carries `Authorization: Bearer <credential>` and
 `Lengkap-Protocol: 1`. Errors answer with ErrorResponse and a stable ErrorCode; 429 and 503 carry
-`Retry-After` (seconds).
+`Retry-After` (seconds), a floor: the device waits that long plus a random part.
+
+Version 1 grows only by additions an older peer can ignore: the record kind "survey" (a
+satisfaction answer, no personal data) sent only to a server whose Limits list it in
+`record_kinds`; compact push answers (`compact_results`, asked for only when the Limits offer
+them); the error code `internal_error`; successful push results without a sentence; photo
+bundles (`attachment_bundles`): several photos that each fit one chunk, whole, in one request of
+at most `max_body_bytes`, answered photo by photo (a photo whose bytes do not match its SHA-256
+or size is refused by name and not kept; the others of the bundle are). Photos bigger than a
+chunk, and every photo to a server whose Limits do not offer bundles, go by the chunked PUT.
 """
 
 from __future__ import annotations
@@ -62,6 +72,7 @@ class ErrorCode(StrEnum):
     BAD_CURSOR = "bad_cursor"
     OVERLOADED = "overloaded"  # 429/503: try again after Retry-After
     NOT_FOUND = "not_found"
+    INTERNAL_ERROR = "internal_error"  # 500: a fault on the server; the device tries again later
 
 
 # Results a device may retry later; every other error is final for that record.
@@ -86,6 +97,12 @@ class ErrorResponse(Message):
     error: ErrorBody
 
 
+RecordKind = Literal["submission", "complaint", "survey"]
+# What a server from before `Limits.record_kinds` accepts: a device sends it nothing else.
+FIRST_RECORD_KINDS: tuple[RecordKind, ...] = ("submission", "complaint")
+RECORD_KINDS: tuple[RecordKind, ...] = ("submission", "complaint", "survey")
+
+
 class Limits(Message):
     """Advertised up front so nothing is found too big only after it was queued."""
 
@@ -95,6 +112,15 @@ class Limits(Message):
     chunk_bytes: int = 256 * 1024
     max_attachment_bytes: int = 8 * 1024 * 1024
     max_pull_changes: int = 500
+    # Added to protocol 1 without a version bump: older devices ignore it, and an answer without
+    # it comes from a server that takes FIRST_RECORD_KINDS only (see SyncClient.limits()). Plain
+    # strings, so a kind added later does not make this device misread the whole answer.
+    record_kinds: tuple[str, ...] = RECORD_KINDS
+    # Added to protocol 1 likewise (absent: False): the server can answer a push compactly.
+    compact_results: bool = True
+    # Added to protocol 1 likewise (absent: False): POST /v1/attachments/bundle is there.
+    attachment_bundles: bool = True
+    max_bundle_photos: int = 64
 
 
 class EnrollRequest(Message):
@@ -108,9 +134,6 @@ class EnrollResponse(Message):
     credential: str  # shown once; the server keeps only its hash
     area: str  # Kemendagri region code the device serves
     server_time: datetime
-
-
-RecordKind = Literal["submission", "complaint"]
 
 
 class OutboxRecord(Message):
@@ -129,6 +152,9 @@ class OutboxRecord(Message):
 class PushRequest(Message):
     protocol: int = PROTOCOL_VERSION
     records: tuple[OutboxRecord, ...]
+    # Only to a server whose Limits say compact_results (an older one refuses the field):
+    # leave accepted records out of the answer, which is then mostly client ids otherwise.
+    compact_results: bool = False
 
 
 class RecordStatus(StrEnum):
@@ -157,6 +183,9 @@ class RecordResult(Message):
 
 
 class PushResponse(Message):
+    """One result per record; when the push asked for compact results, the records accepted
+    without a remark are left out: a record of the batch without a result was accepted."""
+
     results: tuple[RecordResult, ...]
     server_time: datetime
 
@@ -173,6 +202,68 @@ class AttachmentStatus(Message):
     sha256: str
     received: int  # bytes the server holds; the next chunk starts here
     complete: bool
+
+
+class BundlePart(Message):
+    """One photo of a bundle: its bytes follow the header in the order the parts are listed."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=1)
+
+
+class BundleHeader(Message):
+    protocol: int = PROTOCOL_VERSION
+    parts: tuple[BundlePart, ...] = Field(min_length=1)
+
+
+class BundlePartResult(Message):
+    """The outcome for one photo of a bundle: complete, or refused with a code (not kept)."""
+
+    sha256: str
+    complete: bool
+    received: int = 0
+    code: ErrorCode | None = None
+    message: LocalisedText | None = None
+
+
+class BundleResponse(Message):
+    results: tuple[BundlePartResult, ...]  # one per part, in the order of the bundle
+
+
+# A bundle's body: the header's length as 4 bytes (big-endian), the header as canonical JSON,
+# then every part's bytes back to back. Binary, not JSON: photos are not re-encoded.
+BUNDLE_CONTENT_TYPE = "application/vnd.lengkap.bundle"
+_BUNDLE_PREFIX = 4
+
+
+def bundle_overhead(parts: int) -> int:
+    """An upper bound of a bundle's bytes besides the photos, for packing under the body limit."""
+    return _BUNDLE_PREFIX + 64 + parts * 110
+
+
+def encode_bundle(parts: list[tuple[str, bytes]]) -> bytes:
+    """The body of POST /v1/attachments/bundle for (sha256, bytes) pairs."""
+    header = BundleHeader(parts=tuple(BundlePart(sha256=s, size=len(d)) for s, d in parts))
+    raw = canonical_json(header.model_dump(mode="json"))
+    return b"".join([len(raw).to_bytes(_BUNDLE_PREFIX, "big"), raw, *(d for _, d in parts)])
+
+
+def decode_bundle(body: bytes) -> tuple[BundleHeader, list[bytes]]:
+    """Header and parts of a bundle body; ValueError when it is not one (sizes must add up)."""
+    if len(body) < _BUNDLE_PREFIX:
+        raise ValueError("short bundle")
+    length = int.from_bytes(body[:_BUNDLE_PREFIX], "big")
+    start = _BUNDLE_PREFIX + length
+    if start > len(body):
+        raise ValueError("short bundle header")
+    header = BundleHeader.model_validate(json.loads(body[_BUNDLE_PREFIX:start]))
+    if start + sum(part.size for part in header.parts) != len(body):
+        raise ValueError("bundle sizes do not add up")
+    data: list[bytes] = []
+    for part in header.parts:
+        data.append(body[start : start + part.size])
+        start += part.size
+    return header, data
 
 
 class ChangeKind(StrEnum):

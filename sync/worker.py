@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -34,6 +35,7 @@ from sync.protocol import (
     OutboxRecord,
     PullResponse,
     RecordKind,
+    RecordResult,
     RecordStatus,
     canonical_json,
 )
@@ -56,6 +58,9 @@ _BISECT = frozenset(
     }
 )
 _PUSH_OVERHEAD = 64  # bytes of PushRequest around its records
+UPLOADS_AT_ONCE = 3  # photos in flight together: enough to hide the server's fsync, few enough
+# that a slow link is not split into many slow uploads
+_SKIPPED = InterruptedError("not started: the run is ending")
 _SCAN_PAGE = 500
 
 
@@ -77,6 +82,12 @@ class Backoff:
 
     def delay(self, attempt: int, draw: Draw) -> float:
         return draw() * min(self.cap, self.base * 2.0 ** max(0, attempt))
+
+    def delay_after(self, floor: float, attempt: int, draw: Draw) -> float:
+        """`floor` (a server's Retry-After) and full jitter above it: Retry-After is the earliest
+        moment, never the moment, so devices told the same number do not return as one wave.
+        """
+        return floor + self.delay(attempt, draw)
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,7 @@ def sync_once(
     on_progress: ProgressCallback | None = None,
     respect_schedule: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
+    uploads_at_once: int = UPLOADS_AT_ONCE,
 ) -> SyncReport:
     """One full run: limits, attachments, records, then the server's changes.
 
@@ -192,6 +204,7 @@ def sync_once(
         run = _Run(db, Path(data_dir), client, report)
         run.policy, run.clock, run.sleep, run.draw = policy, clock, sleep, draw
         run.on_progress, run.should_stop = on_progress, should_stop
+        run.uploads_at_once = uploads_at_once
         run.schedule = _iso(clock()) if respect_schedule else None
         try:
             run.execute()
@@ -223,9 +236,13 @@ class _Run:
         self.claimed: set[int] = set()  # rows marked sending and not answered yet
         self.records_total = self.records_done = 0
         self.bytes_total = self.bytes_done = 0
+        self.uploads_at_once = UPLOADS_AT_ONCE
+        self.compact = False  # push answers leave accepted records out (when the server can)
+        self.lock = threading.Lock()  # bytes_done, from the upload threads
 
     def execute(self) -> None:
         limits = self.call(self.client.limits)
+        self.compact = limits.compact_results
         self.records_total = outbox.count_due(self.db, self.schedule)
         self.upload_attachments(limits)
         self.push_records(limits)
@@ -247,12 +264,13 @@ class _Run:
                 attempt += 1
                 if not exc.retryable or attempt >= self.policy.tries or self.should_stop():
                     raise
-                wait = self.policy.request.delay(attempt - 1, self.draw)
                 retry_after = getattr(exc, "retry_after", None)
-                if retry_after is not None:
-                    if retry_after > self.policy.longest_wait:
-                        raise
-                    wait = max(wait, retry_after)
+                if retry_after is None:
+                    wait = self.policy.request.delay(attempt - 1, self.draw)
+                elif retry_after > self.policy.longest_wait:
+                    raise
+                else:
+                    wait = self.policy.request.delay_after(retry_after, attempt - 1, self.draw)
                 self.sleep(wait)
 
     def release_claimed(self, error: SyncError) -> None:
@@ -282,6 +300,8 @@ class _Run:
         referring: dict[str, list[OutboxRow]] = {}
         sizes: dict[str, int] = {}
         for row in self.each_due_row():
+            if row.kind not in limits.record_kinds:
+                continue  # this server does not take the record: its photos can wait too
             problem = self.attachment_problem(row, limits, sizes)
             if problem:
                 self.quarantine_locally(row, problem)
@@ -291,12 +311,67 @@ class _Run:
         if not referring:
             return
         missing = self.call(lambda: self.client.query_attachments(referring))
-        self.bytes_total = sum(sizes[sha] for sha in missing if sha in sizes)
+        todo = [sha for sha in missing if sha in referring]
+        self.bytes_total = sum(sizes[sha] for sha in todo)
         self.progress("attachments")
-        for sha in missing:
-            if sha not in referring or self.should_stop():
-                continue
-            self.upload_one(sha, sizes[sha], referring[sha])
+        # A few photos in flight at once: while one waits on the server's disk, another is sent.
+        # Only the network runs in the pool; the outcome of each is stored from this thread,
+        # which owns the database connection.
+        abort = threading.Event()
+        with ThreadPoolExecutor(max(1, self.uploads_at_once), "lengkap-upload") as pool:
+            futures = {
+                pool.submit(self.send_attachment, sha, sizes[sha], abort): sha for sha in todo
+            }
+            try:
+                for future in as_completed(futures):
+                    sha = futures[future]
+                    self.settle_upload(sha, sizes[sha], referring[sha], future.result())
+            except BaseException:
+                abort.set()  # the others stop before their next photo; the run ends
+                raise
+
+    def send_attachment(self, sha: str, size: int, abort: threading.Event) -> BaseException | None:
+        """Upload one photo (in a pool thread); returns what refused it, or None when it is done.
+
+        A SyncError that ends the run (the server away for good, revoked) is raised instead.
+        """
+        if abort.is_set() or self.should_stop():
+            return _SKIPPED
+        sent = 0
+
+        def on_bytes(done: int, _total: int) -> None:
+            nonlocal sent
+            with self.lock:  # held while reporting too, so the figures never go backwards
+                self.bytes_done += done - sent
+                sent = done
+                self.progress("attachments")
+
+        path = photo_path(self.data_dir, sha)
+        try:
+            self.call(
+                lambda: self.client.upload_attachment(sha, path, size, on_bytes, known_missing=True)
+            )
+        except (RequestRefused, OSError) as refused:
+            return refused
+        with self.lock:
+            self.bytes_done += size - sent
+        return None
+
+    def settle_upload(
+        self, sha: str, size: int, rows: list[OutboxRow], outcome: BaseException | None
+    ) -> None:
+        if outcome is _SKIPPED:
+            return
+        if isinstance(outcome, RequestRefused):
+            # Hash or size mismatch, too large: resending cannot help, a person must look.
+            for row in rows:
+                self.quarantine_locally(row, outcome.error_code, outcome.message or None)
+        elif isinstance(outcome, OSError):
+            for row in rows:
+                self.quarantine_locally(row, ATTACHMENT_MISSING_ON_DEVICE)
+        else:
+            self.report.attachments_uploaded += 1
+            self.report.bytes_uploaded += size
 
     def each_due_row(self) -> list[OutboxRow]:
         rows: list[OutboxRow] = []
@@ -318,29 +393,6 @@ class _Run:
             if sizes[sha] > limits.max_attachment_bytes:
                 return ErrorCode.ATTACHMENT_TOO_LARGE.value
         return ""
-
-    def upload_one(self, sha: str, size: int, rows: list[OutboxRow]) -> None:
-        base = self.bytes_done
-
-        def on_bytes(done: int, _total: int) -> None:
-            self.bytes_done = base + done
-            self.progress("attachments")
-
-        path = photo_path(self.data_dir, sha)
-        try:
-            self.call(lambda: self.client.upload_attachment(sha, path, size, on_bytes))
-        except RequestRefused as exc:
-            # Hash or size mismatch, too large: resending cannot help, a person must look.
-            for row in rows:
-                self.quarantine_locally(row, exc.error_code, exc.message or None)
-            return
-        except OSError:
-            for row in rows:
-                self.quarantine_locally(row, ATTACHMENT_MISSING_ON_DEVICE)
-            return
-        self.bytes_done = base + size
-        self.report.attachments_uploaded += 1
-        self.report.bytes_uploaded += size
 
     def quarantine_locally(
         self, row: OutboxRow, code: str, message: dict[str, str] | None = None
@@ -377,6 +429,11 @@ class _Run:
         client_ids: set[str] = set()
         last = rows[0].seq - 1
         for row in rows:
+            if row.kind not in limits.record_kinds:
+                # An older server that does not take this kind: the row waits, unharmed, for
+                # the server's upgrade rather than being refused there.
+                last = row.seq
+                continue
             record_size = len(canonical_json(_record(row).model_dump(mode="json"))) + 1
             if record_size + _PUSH_OVERHEAD > limits.max_body_bytes:
                 self.quarantine_locally(row, ErrorCode.BODY_TOO_LARGE.value)
@@ -398,26 +455,42 @@ class _Run:
             return
         self.claimed.update(row.seq for row in claimed)
         try:
-            response = self.call(lambda: self.client.push([_record(row) for row in claimed]))
+            response = self.call(
+                lambda: self.client.push([_record(row) for row in claimed], compact=self.compact)
+            )
         except RequestRefused as exc:
             if exc.error_code not in _BISECT:
                 raise
             self.refused(claimed, exc)
             return
         results = {result.client_id: result for result in response.results}
+        if self.compact:  # a record left out of a compact answer was accepted
+            accepted = RecordResult(client_id="", status=RecordStatus.ACCEPTED)
+            results = {row.client_id: results.get(row.client_id, accepted) for row in claimed}
         at = self.stamp()
+        succeeded = [
+            row
+            for row in claimed
+            if (result := results.get(row.client_id)) is not None and result.status.is_success
+        ]
+        marked = outbox.mark_sent_many(
+            self.db, [(row.seq, row.fingerprint) for row in succeeded], at
+        )
+        for row in succeeded:
+            self.claimed.discard(row.seq)
+            if row.seq in marked:
+                self.report.sent += 1
+                self.report.duplicates += results[row.client_id].status == RecordStatus.DUPLICATE
+            else:
+                self.report.stale += 1
+            self.records_done += 1
         for row in claimed:
             result = results.get(row.client_id)
+            if result is not None and result.status.is_success:
+                continue
             self.claimed.discard(row.seq)
             if result is None:
                 self.retry(row, NO_RESULT, None, at)
-            elif result.status.is_success:
-                if outbox.mark_sent(self.db, row.seq, row.fingerprint, at):
-                    self.report.sent += 1
-                    self.report.duplicates += result.status == RecordStatus.DUPLICATE
-                else:
-                    self.report.stale += 1
-                self.records_done += 1
             elif result.status == RecordStatus.RETRY:
                 code = (result.code or ErrorCode.OVERLOADED).value
                 self.retry(row, code, _text(result.message), at)
@@ -583,10 +656,11 @@ class SyncWatcher:
         self.failures += 1
         if not error.retryable:  # revoked, protocol: a person must act; look again rarely
             return self.backoff.cap
-        wait = self.backoff.delay(self.failures - 1, self._draw)
         retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            wait = max(wait, retry_after)
+        if retry_after is None:
+            wait = self.backoff.delay(self.failures - 1, self._draw)
+        else:
+            wait = self.backoff.delay_after(retry_after, self.failures - 1, self._draw)
         return max(self.minimum_wait, wait)
 
 

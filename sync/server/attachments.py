@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -42,6 +43,13 @@ class BlobStore(Protocol):
 
     def commit(self, sha256: str, total: int) -> int:
         """Check size and SHA-256 of the finished upload and keep it; on a mismatch discard it."""
+        ...
+
+    def put_whole(self, sha256: str, data: bytes) -> int:
+        """Check and keep an object that arrived in one piece; returns its size.
+
+        RequestError hash_mismatch when `data` is not `sha256`'s bytes; nothing is kept then.
+        """
         ...
 
     def discard(self, sha256: str) -> None:
@@ -124,6 +132,24 @@ class DirectoryStore:
             with contextlib.suppress(FileNotFoundError):
                 self._total(sha256).unlink()
             return held
+
+    def put_whole(self, sha256: str, data: bytes) -> int:
+        # Checked in memory, written once: no partial file, no size file, no reading back.
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise RequestError(ErrorCode.HASH_MISMATCH, "sha256", received=0)
+        target = self._object(sha256)
+        target.parent.mkdir(exist_ok=True)
+        temporary = self.partial / f"{sha256}.{secrets.token_hex(4)}.whole"
+        try:
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)  # atomic: an object is whole or absent
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        return len(data)
 
     def discard(self, sha256: str) -> None:
         with self._locked(sha256):

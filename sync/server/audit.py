@@ -47,5 +47,11 @@ def append(
 
 
 def append_many(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Events in the caller's transaction, sent as multi-row INSERTs, not one per event."""
     if events:
-        connection.execute(insert(audit), [{name: e.get(name) for name in _FIELDS} for e in events])
+        # RETURNING makes SQLAlchemy send the executemany as multi-row VALUES from one cached
+        # compilation ("insertmanyvalues"); without it psycopg runs one INSERT per event.
+        connection.execute(
+            insert(audit).returning(audit.c.id),
+            [{name: e.get(name) for name in _FIELDS} for e in events],
+        )

@@ -7,15 +7,17 @@ body cannot expand into a large one in memory.
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from sync.protocol import ErrorCode
 from sync.server.errors import RequestError
 
+log = logging.getLogger("lengkap.server.body")
 M = TypeVar("M", bound=BaseModel)
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS  # gzip header and trailer around a deflate stream
 
@@ -40,20 +42,31 @@ async def read_body(request: Request, limit: int) -> bytes:
     inflater = zlib.decompressobj(_GZIP_WINDOW) if encoding == "gzip" else None
     body = bytearray()
     wire = 0
-    async for chunk in request.stream():
-        wire += len(chunk)
-        if wire > limit:
-            raise _too_large(limit)
-        if inflater is None:
-            body += chunk
-            continue
-        try:
-            _inflate(inflater, chunk, body, limit)
-        except zlib.error as exc:
-            raise RequestError(ErrorCode.MALFORMED_REQUEST, "gzip", field="body") from exc
+    try:
+        async for chunk in request.stream():
+            wire = _take(chunk, wire, body, inflater, limit)
+    except ClientDisconnect:
+        # A device on a bad link went away mid-body: routine, worth a line, not a traceback.
+        log.info("client went away while sending %s %s", request.method, request.url.path)
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "client went away", field="body") from None
     if inflater is not None and not inflater.eof:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "truncated gzip", field="body")
     return bytes(body)
+
+
+def _take(chunk: bytes, wire: int, body: bytearray, inflater: Any, limit: int) -> int:
+    """Add one received chunk to `body`; returns the bytes received on the wire so far."""
+    wire += len(chunk)
+    if wire > limit:
+        raise _too_large(limit)
+    if inflater is None:
+        body += chunk
+        return wire
+    try:
+        _inflate(inflater, chunk, body, limit)
+    except zlib.error as exc:
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "gzip", field="body") from exc
+    return wire
 
 
 def _inflate(inflater: Any, chunk: bytes, body: bytearray, limit: int) -> None:

@@ -53,9 +53,10 @@ class ServerSettings:
     data_dir: Path
     database_url: str
     limits: Limits = field(default_factory=Limits)
-    # How many pushes and chunk uploads run at once; the next one is told 429 + Retry-After.
+    # How many pushes and chunk uploads run at once; a few more wait briefly (sync/server/gate.py),
+    # the rest are told 429 + Retry-After, at least this many seconds and more under load.
     ingest_concurrency: int = 8
-    retry_after_seconds: float = 2.0
+    retry_after_seconds: float = 1.0
     enrollment_ttl: timedelta = timedelta(hours=24)
     migrate_on_start: bool = True
 

@@ -30,8 +30,14 @@ def check_sha256(value: str) -> str:
     return value
 
 
-def stored(connection: Connection, sha256s: Collection[str]) -> set[str]:
-    """The SHA-256s among `sha256s` whose bytes the server has checked and kept."""
+def stored(
+    connection: Connection, sha256s: Collection[str], store: BlobStore | None = None
+) -> set[str]:
+    """The SHA-256s among `sha256s` whose bytes the server has checked and kept.
+
+    With `store`, a SHA-256 the registry lists but whose object is gone (a restored backup, a
+    lost disk) does not count: the device is asked for it again rather than trusted to be done.
+    """
     found: set[str] = set()
     wanted = sorted(set(sha256s))
     for start in range(0, len(wanted), 500):
@@ -40,28 +46,37 @@ def stored(connection: Connection, sha256s: Collection[str]) -> set[str]:
             select(attachments.c.sha256).where(attachments.c.sha256.in_(part))
         )
         found.update(row.sha256 for row in rows)
-    return found
+    if store is None:
+        return found
+    lost = {sha256 for sha256 in found if store.size(sha256) is None}
+    if lost:
+        log.warning("attachments registered but missing from the store: %d", len(lost))
+    return found - lost
 
 
-def missing(database: Database, sha256s: Collection[str]) -> tuple[str, ...]:
+def missing(
+    database: Database, sha256s: Collection[str], store: BlobStore | None = None
+) -> tuple[str, ...]:
     for sha256 in sha256s:
         check_sha256(sha256)
     with database.read() as connection:
-        held = stored(connection, sha256s)
+        held = stored(connection, sha256s, store)
     return tuple(dict.fromkeys(sha for sha in sha256s if sha not in held))
 
 
 def status(database: Database, store: BlobStore, sha256: str, now: datetime) -> AttachmentStatus:
-    """How much of `sha256` the server holds; repairs the registry after a crash mid-commit."""
+    """How much of `sha256` the server holds; repairs the registry after a crash mid-commit.
+
+    The store has the last word: a registered SHA-256 whose object is gone is not complete.
+    """
     check_sha256(sha256)
-    size = _registered_size(database, sha256)
+    size = store.size(sha256)
     if size is None:
-        size = store.size(sha256)
-        if size is not None:
-            _register(database, sha256, size, now)
-    if size is not None:
-        return AttachmentStatus(sha256=sha256, received=size, complete=True)
-    return AttachmentStatus(sha256=sha256, received=store.received(sha256), complete=False)
+        return AttachmentStatus(sha256=sha256, received=store.received(sha256), complete=False)
+    if _registered_size(database, sha256) is None:
+        with database.write() as connection:
+            _register(database, connection, sha256, size, now)
+    return AttachmentStatus(sha256=sha256, received=size, complete=True)
 
 
 def receive_chunk(
@@ -91,17 +106,26 @@ def receive_chunk(
     if not chunk:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "empty chunk", field="body")
     try:
-        held = store.append(sha256, offset, total, chunk)
-        if held < total:
-            return AttachmentStatus(sha256=sha256, received=held, complete=False)
-        size = store.commit(sha256, total)
+        if offset == 0 and len(chunk) == total:
+            # The whole photo in one chunk, as most are: checked in memory, written once.
+            size = store.put_whole(sha256, chunk)
+            if store.received(sha256):
+                store.discard(sha256)  # an earlier, cut upload of the same photo
+        else:
+            held = store.append(sha256, offset, total, chunk)
+            if held < total:
+                return AttachmentStatus(sha256=sha256, received=held, complete=False)
+            size = store.commit(sha256, total)
     except RequestError as exc:
         if exc.code in (ErrorCode.HASH_MISMATCH, ErrorCode.SIZE_MISMATCH):
-            _audit(database, device_id, sha256, now, "refused", exc.code.value)
+            with database.write() as connection:
+                _audit(connection, device_id, sha256, now, "refused", exc.code.value)
             log.info("attachment refused sha256=%s code=%s", sha256[:12], exc.code.value)
         raise
-    _register(database, sha256, size, now)
-    _audit(database, device_id, sha256, now, "stored", None)
+    # The registry row and its audit event in one transaction: one commit per photo, not two.
+    with database.write() as connection:
+        _register(database, connection, sha256, size, now)
+        _audit(connection, device_id, sha256, now, "stored", None)
     return AttachmentStatus(sha256=sha256, received=size, complete=True)
 
 
@@ -112,25 +136,30 @@ def _registered_size(database: Database, sha256: str) -> int | None:
         ).scalar_one_or_none()
 
 
-def _register(database: Database, sha256: str, size: int, now: datetime) -> None:
-    with database.write() as connection:
-        connection.execute(
-            database.insert_ignoring_duplicates(attachments).values(
-                sha256=sha256, size=size, stored_at=now
-            )
+def _register(
+    database: Database, connection: Connection, sha256: str, size: int, now: datetime
+) -> None:
+    connection.execute(
+        database.insert_ignoring_duplicates(attachments).values(
+            sha256=sha256, size=size, stored_at=now
         )
+    )
 
 
 def _audit(
-    database: Database, device_id: int, sha256: str, now: datetime, outcome: str, code: str | None
+    connection: Connection,
+    device_id: int,
+    sha256: str,
+    now: datetime,
+    outcome: str,
+    code: str | None,
 ) -> None:
-    with database.write() as connection:
-        audit.append(
-            connection,
-            at=now,
-            action="attachment",
-            device_id=device_id,
-            fingerprint=sha256,
-            outcome=outcome,
-            code=code,
-        )
+    audit.append(
+        connection,
+        at=now,
+        action="attachment",
+        device_id=device_id,
+        fingerprint=sha256,
+        outcome=outcome,
+        code=code,
+    )

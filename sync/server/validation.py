@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn, Protocol
 
 from kiosk.banks import account_lengths
@@ -58,6 +58,14 @@ COMPLAINT_FIELDS = frozenset(
     }
 )
 
+SURVEY_FIELDS = frozenset(
+    {"schema", "kind", "client_id", "score", "flow", "language", "answered_at"}
+)
+# The kiosk's flows (kiosk/services/survey.py FLOWS); a test keeps the two lists equal.
+SURVEY_FLOWS = frozenset({"selfcheck", "complaint", "officer"})
+SURVEY_SCORES = range(1, 6)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # ISO 639 code of the screen's language, e.g. "id"
+
 
 class RuleSource(Protocol):
     """The program rules in force on the server (published ones first, else the shipped files)."""
@@ -95,8 +103,20 @@ class _Refused(Exception):
         self.rejection = Rejection(reason, where, params)
 
 
-def validate(record: OutboxRecord, rules: RuleSource, today: date) -> CheckedRecord | Rejection:
-    """The server's own reading of `record`: a CheckedRecord, or the first reason to refuse it."""
+@dataclass(frozen=True)
+class CheckedSurvey:
+    """A satisfaction answer the server accepts: no personal data, nothing to re-judge."""
+
+    score: int
+    flow: str
+    language: str
+    answered_at: datetime  # aware, UTC
+
+
+def validate(
+    record: OutboxRecord, rules: RuleSource, today: date
+) -> CheckedRecord | CheckedSurvey | Rejection:
+    """The server's own reading of `record`: checked, or the first reason to refuse it."""
     try:
         body = _Fields(record.body, "")
         schema = body.raw.get("schema")
@@ -111,6 +131,8 @@ def validate(record: OutboxRecord, rules: RuleSource, today: date) -> CheckedRec
                 raise _Refused("server.reject.bad_sha256", "attachments")
         if record.kind == "submission":
             return _submission(record, body, rules, today)
+        if record.kind == "survey":
+            return _survey(record, body)
         return _complaint(record, body, rules, today)
     except _Refused as refused:
         return refused.rejection
@@ -218,6 +240,28 @@ def _complaint(
         },
         server_verdict=server_verdict,
         agrees=device_dates == (deadlines.first_response, deadlines.resolution),
+    )
+
+
+def _survey(record: OutboxRecord, body: _Fields) -> CheckedSurvey:
+    body.refuse_unknown(SURVEY_FIELDS)
+    if record.attachments:
+        raise _Refused("server.reject.survey_attachments", "attachments")
+    score = body.integer("score")
+    if score not in SURVEY_SCORES:
+        raise _Refused("survey.bad_score", "score")
+    flow = body.text("flow")
+    if flow not in SURVEY_FLOWS:
+        raise _Refused("survey.bad_flow", "flow")
+    language = body.text("language")
+    if not _LANGUAGE.match(language):
+        raise _Refused("server.reject.bad_language", "language")
+    answered_at = body.moment("answered_at")
+    if answered_at.tzinfo is None:
+        # A time without its zone could be any of three Indonesian ones: refuse rather than guess.
+        raise _Refused("server.reject.bad_datetime", "answered_at")
+    return CheckedSurvey(
+        score=score, flow=flow, language=language, answered_at=answered_at.astimezone(UTC)
     )
 
 

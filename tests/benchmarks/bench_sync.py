@@ -15,9 +15,10 @@ How it is measured, and why:
   default limits and ingest gate; `--server-workers N` runs N behind one port for the ingest
   figures), so the load generator and the device never share its GIL.
 - Ingest: each simulated device is enrolled for real and has its own credential. Devices are
-  coroutines on one asyncio loop with httpx; every device pushes its records in batches of up to
-  100, gzip-compressed exactly as the kiosk's SyncClient does (built before the clock starts).
-  A 429 is honoured as the device's worker does: wait max(full-jitter backoff, Retry-After).
+  coroutines on one asyncio loop, each with its own httpx client; every device pushes its
+  records in batches of up to 100, gzip-compressed exactly as the kiosk's SyncClient does
+  (built before the clock starts).
+  A 429 is honoured as the device's worker does: Retry-After plus jitter above it.
   The records are real device records (tests/server/records.py), each naming other people,
   without photos, so the figure is the push path itself: re-validation, insert, audit trail.
   Rate = records accepted / wall time from the first push to the last answer; the latency is of
@@ -351,9 +352,10 @@ async def _device_pushes(
             if answer.status_code not in (429, 503) or time.monotonic() > deadline:
                 raise AssertionError(f"push answered HTTP {answer.status_code}: {answer.text}")
             run.busy += 1
-            # As sync.worker does: full-jitter backoff (base 1 s, cap 30 s), at least Retry-After.
+            # As sync.worker does (Backoff.delay_after): Retry-After is a floor, and above it
+            # full-jitter backoff (base 1 s, cap 30 s).
             retry_after = float(answer.headers.get("retry-after", "1"))
-            await asyncio.sleep(max(rng.random() * min(30.0, 2.0**attempt), retry_after))
+            await asyncio.sleep(retry_after + rng.random() * min(30.0, 2.0**attempt))
         else:
             raise AssertionError("a device was told 'later' too many times")
 
@@ -361,13 +363,22 @@ async def _device_pushes(
 async def _ingest(server_url: str, loads: list[tuple[str, list[tuple[int, bytes]]]]) -> IngestRun:
     run = IngestRun()
     rng = random.Random(7)
-    limits = httpx.Limits(max_connections=len(loads) + 10, max_keepalive_connections=len(loads))
-    async with httpx.AsyncClient(base_url=server_url, timeout=300, limits=limits) as client:
+    # One client (one connection) per device, as in the field. One client shared by 500 devices
+    # would measure httpcore's pool instead: it scans every connection for every request.
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=server_url, timeout=300, limits=httpx.Limits(max_connections=1)
+                )
+            )
+            for _ in loads
+        ]
         # Every device connects and authenticates once before the clock starts.
         await asyncio.gather(
             *(
                 client.get("/v1/limits", headers={"Authorization": f"Bearer {credential}"})
-                for credential, _ in loads
+                for client, (credential, _) in zip(clients, loads, strict=True)
             )
         )
         deadline = time.monotonic() + INGEST_SECONDS
@@ -375,7 +386,7 @@ async def _ingest(server_url: str, loads: list[tuple[str, list[tuple[int, bytes]
         await asyncio.gather(
             *(
                 _device_pushes(client, credential, bodies, run, rng, deadline)
-                for credential, bodies in loads
+                for client, (credential, bodies) in zip(clients, loads, strict=True)
             )
         )
         run.seconds = time.perf_counter() - started

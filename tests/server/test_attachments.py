@@ -147,3 +147,47 @@ def test_attachment_endpoints_need_a_credential(live_server):
     with live_server.client() as client:
         assert client.get(f"/v1/attachments/{sha}").status_code == 401
         assert _put(client, sha, b"x", 0, 1).status_code == 401
+
+
+def test_a_photo_in_one_chunk_with_the_wrong_hash_is_refused_and_not_kept(live_server, device):
+    data, sha = _photo(700)
+    with device.client() as client:
+        answer = _put(client, sha, data[:-1] + b"?", 0, len(data))
+        assert answer.status_code == 422
+        error = answer.json()["error"]
+        assert (error["code"], error["received"]) == ("hash_mismatch", 0)
+        assert _missing(client, sha) == [sha]
+        assert _put(client, sha, data, 0, len(data)).json()["complete"] is True
+    with live_server.state.store.open(sha) as handle:
+        assert handle.read() == data
+
+
+def test_a_device_starting_again_from_byte_0_is_told_where_the_server_stands(live_server, device):
+    small = live_server.settings.limits.chunk_bytes
+    data, sha = _photo(small + 10)
+    with device.client() as client:
+        assert _put(client, sha, data[:small], 0, len(data)).status_code == 200
+        # The device starts again from byte 0: the server says where it stands instead.
+        again = _put(client, sha, data[:small], 0, len(data))
+        assert again.status_code == 409 and again.json()["error"]["received"] == small
+        assert _put(client, sha, data[small:], small, len(data)).json()["complete"] is True
+    assert live_server.state.store.received(sha) == 0  # no partial file left behind
+
+
+def test_a_registered_photo_missing_from_the_store_counts_as_missing(live_server, device):
+    """The registry is not trusted alone: a lost object is asked for again, and a record that
+    needs it waits for it rather than pointing at nothing."""
+    data, sha = _photo(900)
+    record = submission_record(device.device_code, photos={"kk": data})
+    with device.client() as client:
+        _upload(client, sha, data, 1000)
+        assert _missing(client, sha) == []
+        (live_server.settings.attachments_dir / "objects" / sha[:2] / sha).unlink()  # lost
+        assert _missing(client, sha) == [sha]
+        assert client.get(f"/v1/attachments/{sha}").json()["complete"] is False
+        pushed = client.post("/v1/push", json=push_body(record)).json()["results"][0]
+        assert pushed["status"] == RecordStatus.RETRY and pushed["missing_attachments"] == [sha]
+        assert _upload(client, sha, data, 1000).json()["complete"] is True
+        assert _missing(client, sha) == []
+        again = client.post("/v1/push", json=push_body(record)).json()["results"][0]
+    assert again["status"] == RecordStatus.ACCEPTED

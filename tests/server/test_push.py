@@ -262,3 +262,30 @@ def test_the_audit_trail_records_arrivals_without_personal_data(live_server, dev
     for secret in (STUDENT_NIK, MOTHER_NIK, FAMILY_KK, "Siti", "Aminah"):
         assert secret not in trail
     assert device.device_code in caplog.text  # the logs name the device, by its code
+
+
+def test_a_compact_answer_leaves_out_only_the_records_accepted_without_remark(live_server, device):
+    stored, fresh, wrong = (
+        submission_record(device.device_code),
+        submission_record(device.device_code),
+        submission_record(device.device_code, stage=9),
+    )
+    _push(device, stored)
+    body = {**push_body(stored, fresh, wrong), "compact_results": True}
+    with device.client() as client:
+        answer = client.post("/v1/push", json=body)
+    assert answer.status_code == 200, answer.text
+    results = PushResponse.model_validate(answer.json()).results
+    assert [(r.client_id, r.status) for r in results] == [
+        (stored.client_id, RecordStatus.DUPLICATE),
+        (wrong.client_id, RecordStatus.REJECTED),
+    ]
+    assert _row(live_server, fresh.client_id) is not None  # left out because it was accepted
+    assert "null" not in answer.text  # nothing said that need not be
+
+
+def test_without_asking_every_record_has_its_result(live_server, device):
+    records_sent = [submission_record(device.device_code) for _ in range(3)]
+    results = _push(device, *records_sent)
+    assert [r.client_id for r in results] == [r.client_id for r in records_sent]
+    assert all(r.status is RecordStatus.ACCEPTED and r.message is None for r in results)

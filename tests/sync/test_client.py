@@ -333,3 +333,24 @@ def test_a_photo_whose_bytes_do_not_match_its_hash_is_refused(server, client, ph
     with pytest.raises(RequestRefused) as caught:
         client.upload_attachment(wrong, path, size)
     assert caught.value.error_code == ErrorCode.HASH_MISMATCH
+
+
+def test_a_server_from_before_surveys_and_compact_answers_is_not_sent_them(server, client):
+    older = Limits().model_dump(mode="json")
+    del older["record_kinds"], older["compact_results"]
+    server.before.append(answer(httpx.Response(200, json=older), path="/v1/limits"))
+    limits = client.limits()
+    assert limits.record_kinds == ("submission", "complaint")
+    assert limits.compact_results is False
+    current = client.limits()
+    assert "survey" in current.record_kinds and current.compact_results is True
+
+
+def test_a_compact_push_asks_for_it_and_a_full_push_does_not(server, client):
+    sent: list[dict] = []
+    server.before.append(
+        lambda request: sent.append(json.loads(gzip.decompress(request.content))) or None
+    )
+    client.push([_record("c-1")], compact=True)
+    client.push([_record("c-2")])
+    assert [body["compact_results"] for body in sent] == [True, False]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from kiosk.store import outbox
+from kiosk.store.attachments import photo_path
 from kiosk.store.records import find_by_register_number
 from kiosk.store.roster import find_by_nik
 from kiosk.store.rules import load_program
@@ -464,3 +465,52 @@ def test_a_run_stops_between_steps_when_asked(kiosk, server, run, submit):
     stop.set()
     report = run(should_stop=stop.is_set)
     assert report.sent == 0 and report.error is None and report.pending == 3
+
+
+def test_retry_after_is_a_floor_with_jitter_above_it(kiosk, server, run, submit):
+    submit()
+    busy = error(503, ErrorCode.OVERLOADED, headers={"Retry-After": "7"})
+    server.before.append(answer(busy, times=2, path=PUSH))
+    run.draws = [0.5, 0.75]
+    run.policy = RetryPolicy(request=Backoff(base=2.0, cap=30.0), tries=4)
+    assert run().is_complete
+    assert run.sleeps == [7 + 0.5 * 2, 7 + 0.75 * 4]  # Retry-After + draw × min(cap, base × 2^n)
+
+
+def test_a_photo_the_server_lacks_is_sent_without_asking_where_to_start(kiosk, server, run, submit):
+    submit(photos=2)
+    assert run().attachments_uploaded == 2
+    methods = [(method, path.split("/")[2]) for method, path, _ in server.log]
+    assert ("GET", "attachments") not in methods
+    assert methods.count(("PUT", "attachments")) == 2
+
+
+def test_a_photo_held_in_part_goes_on_from_where_the_server_stands(kiosk, server, run, submit):
+    server.limits = Limits(chunk_bytes=1024)
+    submit(photos=1)
+    [row] = outbox.due_rows(kiosk.db)
+    [sha] = row.attachments
+    data = photo_path(kiosk.data_dir, sha).read_bytes()
+    server.attachments[sha] = bytearray(data[:2048])  # a cut upload of an earlier run
+    assert run().is_complete
+    assert bytes(server.attachments[sha]) == data
+    sent = sum(size for method, _, size in server.log if method == "PUT")
+    assert sent == len(data) - 2048 + 1024  # only the first chunk, refused, went twice
+    assert ("GET", f"/v1/attachments/{sha}", 0) not in server.log  # bad_offset said where
+
+
+def test_records_of_a_kind_the_server_does_not_take_wait_for_it(kiosk, server, run, submit):
+    from kiosk.services.survey import record_survey_answer
+
+    submit()
+    record_survey_answer(kiosk, 5, flow="selfcheck", language="id")
+    # A server from before survey answers: its limits do not say which kinds it takes.
+    before_surveys = Limits().model_dump(mode="json")
+    del before_surveys["record_kinds"]
+    server.before.append(answer(httpx.Response(200, json=before_surveys), path="/v1/limits"))
+    report = run()
+    assert report.sent == 1 and report.pending == 1 and not report.is_complete
+    assert {row.kind for row in outbox.due_rows(kiosk.db)} == {"survey"}
+    report = run()  # the server was upgraded
+    assert report.is_complete and report.sent == 1
+    assert [stored.kind for stored in server.records.values()].count("survey") == 1
