@@ -24,6 +24,8 @@ from kiosk.i18n import LANGUAGES, text
 from sync.server import devices, migrations, records, roster, rules
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
+from sync.server.staff import accounts, cases
+from sync.server.staff.roles import Role
 from sync.server.storage import Database, utc_now
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -338,6 +340,105 @@ def roster_publish(
                 reason=reason,
             )
         )
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Staff accounts of the console (roles: officer, verifier, technical, supervisor, admin)."""
+
+
+def _read_password(from_stdin: bool, lang: str) -> str:
+    """The password from one line of stdin, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = click.prompt(text("staff.cli.password_prompt", lang), hide_input=True)
+    second = click.prompt(text("staff.cli.password_repeat", lang), hide_input=True)
+    if first != second:
+        _fail(text("staff.cli.passwords_differ", lang))
+    return str(first)
+
+
+_PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from one line of standard input."
+)
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="What the account may do (see sync/server/staff/roles.py).",
+)
+@_PASSWORD_STDIN
+@server_options
+def user_add(
+    name: str,
+    role: str,
+    password_stdin: bool,
+    db_url: str | None,
+    data_dir: str | None,
+    lang: str,
+) -> None:
+    """Create a staff account; the password is asked twice (or read from stdin)."""
+    password = _read_password(password_stdin, lang)
+    with _database(db_url, data_dir) as database:
+        user = accounts.add_user(database, name, role, password, now=utc_now())
+    click.echo(text("staff.cli.user_added", lang, name=user.name, role=user.role.value))
+
+
+@user_group.command("password")
+@click.argument("name")
+@_PASSWORD_STDIN
+@server_options
+def user_password(
+    name: str, password_stdin: bool, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Set a new password (and lift a lockout)."""
+    password = _read_password(password_stdin, lang)
+    with _database(db_url, data_dir) as database:
+        accounts.set_password(database, name, password, now=utc_now())
+    click.echo(text("staff.cli.password_set", lang, name=" ".join(name.split())))
+
+
+@user_group.command("disable")
+@click.argument("name")
+@server_options
+def user_disable(name: str, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Stop an account from signing in; what it did stays in the history."""
+    with _database(db_url, data_dir) as database:
+        accounts.disable_user(database, name, now=utc_now())
+    click.echo(text("staff.cli.user_disabled", lang, name=" ".join(name.split())))
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@server_options
+def user_list(as_json: bool, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Every staff account: name, role, status."""
+    with _database(db_url, data_dir) as database:
+        found = accounts.list_users(database)
+        now = utc_now()
+    for account in found:
+        locked = account.locked_until is not None and account.locked_until > now
+        status = "disabled" if account.disabled else "locked" if locked else "active"
+        if as_json:
+            item = {"name": account.user.name, "role": account.user.role.value, "status": status}
+            click.echo(json.dumps(item, ensure_ascii=False))
+            continue
+        until = account.locked_until.strftime("%Y-%m-%d %H:%M UTC") if locked else ""
+        shown = text(f"staff.cli.{status}", lang, until=until)
+        click.echo(f"{account.user.name}\t{account.user.role.value}\t{shown}")
+
+
+@cli.command()
+@server_options
+def escalate(db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Escalate every overdue complaint to a supervisor (run it from cron; the console does too)."""
+    with _database(db_url, data_dir) as database:
+        count = cases.escalate_overdue(database, now=utc_now())
+    click.echo(text("staff.cli.escalated", lang, count=count))
 
 
 def main() -> None:

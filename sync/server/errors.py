@@ -123,3 +123,77 @@ class AdminError(ServerError):
     def __init__(self, problem: str, detail: str, **params: Any) -> None:
         super().__init__(f"server.admin.{problem}", detail, **params)
         self.problem = problem
+
+
+class StaffError(ServerError):
+    """A staff member's action in the console that cannot be carried out; nothing was changed.
+
+        StaffError
+        ├── PermissionDenied       the role may not do this
+        ├── StaleEdit              someone else changed the case since it was read
+        ├── TransitionNotAllowed   the case's state does not allow this action
+        ├── StaffNotFound          no such staff account (or case)
+        └── BadFilter              a filter or export parameter that cannot be read
+
+    `code` is stable (tests and the console match on it); the sentence is `staff.error.<code>`.
+    """
+
+    def __init__(self, code: str, detail: str, **params: Any) -> None:
+        super().__init__(f"staff.error.{code}", detail, **params)
+        self.code = code
+
+
+class PermissionDenied(StaffError):
+    def __init__(self, role: str, action: str) -> None:
+        super().__init__(
+            "permission_denied",
+            f"role {role} may not {action}",
+            role=Nested(f"staff.role.{role}"),
+            action=Nested(f"staff.action.{action}"),
+        )
+        self.role = role
+        self.action = action
+
+
+class StaleEdit(StaffError):
+    def __init__(self, register_number: str, expected: int, current: int) -> None:
+        super().__init__(
+            "stale_edit",
+            f"{register_number}: version {expected} was read, the case is at {current}",
+            register_number=register_number,
+            expected=expected,
+            current=current,
+        )
+        self.current = current
+
+
+class TransitionNotAllowed(StaffError):
+    def __init__(self, register_number: str, action: str, state: str) -> None:
+        super().__init__(
+            "transition_not_allowed",
+            f"{register_number}: {action} is not allowed in state {state}",
+            register_number=register_number,
+            action=Nested(f"staff.action.{action}"),
+            state=Nested(f"staff.state.{state}"),
+        )
+        self.action = action
+        self.state = state
+
+
+class StaffNotFound(StaffError):
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"{what}_not_found", f"no {what} {name!r}", name=name)
+
+
+class BadFilter(StaffError):
+    """`field` names the filter or export parameter; `reason` is a translation code."""
+
+    def __init__(self, field_name: str, reason: str, **params: Any) -> None:
+        super().__init__(
+            "bad_filter",
+            f"filter {field_name}: {reason}",
+            field=field_name,
+            reason=Nested(f"staff.filter.{reason}", params),
+        )
+        self.field = field_name
+        self.reason = reason

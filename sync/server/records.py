@@ -16,7 +16,7 @@ from kiosk.domain.register_numbers import RegisterNumberError, parse_register_nu
 from sync.protocol import ChangeKind
 from sync.server import audit, changes
 from sync.server.errors import AdminError, Nested
-from sync.server.storage import Database, devices, records
+from sync.server.storage import Database, cases, devices, records
 
 _STATES: dict[str, Any] = {
     "submission": (submissions.SubmissionState, submissions.can_move),
@@ -78,7 +78,16 @@ def set_record_state(
         connection.execute(
             update(records)
             .where(records.c.id == row["id"])
-            .values(state=target.value, state_note=note, updated_at=now)
+            .values(
+                state=target.value,
+                state_note=note,
+                updated_at=now,
+                # A console user holding this case must see that it changed (StaleEdit).
+                version=records.c.version + 1,
+            )
+        )
+        connection.execute(
+            update(cases).where(cases.c.record_id == row["id"]).values(state=target.value)
         )
         data = {
             "record_kind": row["kind"],

@@ -17,13 +17,16 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -126,6 +129,8 @@ records = Table(
     Column("rules_version", String(64)),
     Column("received_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Bumped by every staff change: two staff editing one case get StaleEdit, not an overwrite.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
     Index(None, "kind", "received_at"),
     sqlite_autoincrement=True,
 )
@@ -149,6 +154,8 @@ audit = Table(
     Column("fingerprint", String(64)),  # record fingerprint or attachment SHA-256
     Column("outcome", String(20), nullable=False),
     Column("code", String(64)),
+    Column("staff_user_id", Integer),  # who, when a staff member acted (migration 0003)
+    Column("detail", Text),  # JSON: what a staff action changed; ids and codes, no personal data
     sqlite_autoincrement=True,
 )
 
@@ -186,6 +193,24 @@ roster = Table(
     Column("entry", Text, nullable=False),  # JSON of the published row
     Column("removed", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Satisfaction answers from the self-check kiosk: no personal data, only what the score concerns.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False, unique=True),  # the idempotency key
+    Column("device_id", Integer, nullable=False),
+    Column("area", String(13), nullable=False),  # the device's area when the answer arrived
+    Column("score", SmallInteger, nullable=False),
+    Column("flow", String(20), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("answered_at", UtcDateTime, nullable=False, index=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index(None, "area"),
+    CheckConstraint("score BETWEEN 1 AND 5", name="ck_survey_answers_score"),
+    sqlite_autoincrement=True,
 )
 
 
@@ -271,3 +296,122 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# --- the staff console (migration 0003) ----------------------------------------------------------
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # scrypt$n$r$p$salt$hash only
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime),
+    Column("disabled_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# One row per record: the staff side of a complaint or submission (classification, assignment,
+# deadlines, review) and the record's facts that monitoring groups by, read once from its JSON at
+# arrival so that dashboards over a million records never parse a body.
+cases = Table(
+    "cases",
+    metadata,
+    Column("record_id", ForeignKey("records.id"), primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(20), nullable=False),  # mirrors records.state
+    Column("area", String(13), nullable=False),  # the device's region digits
+    Column("program", String(64)),
+    Column("stage", SmallInteger),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_day", Date, nullable=False),  # UTC day: trends group by it on any database
+    # submissions
+    Column("complete", Boolean),
+    Column("first_visit", Boolean),  # no earlier submission for this person, program and stage
+    Column("person_key", String(64)),  # SHA-256 of program, stage and NIK: finds earlier visits
+    Column("mismatch", Boolean),  # any of the three below
+    Column("account_mismatch", Boolean),
+    Column("name_mismatch", Boolean),
+    Column("not_registered", Boolean),
+    Column("review", String(24)),  # documents_requested while the person brings them
+    Column("disbursement", String(20)),
+    # complaints
+    Column("category", String(40)),
+    Column("severity", String(10)),
+    Column("team", String(20)),
+    Column("assignee_id", Integer),
+    Column("first_response_due", UtcDateTime),
+    Column("due_at", UtcDateTime),
+    Column("escalated_at", UtcDateTime),
+    # both: waiting (received -> first staff action) and handling (-> decision) times
+    Column("first_action_at", UtcDateTime),
+    Column("decided_at", UtcDateTime),
+    # The same two spans in whole seconds, kept on write: averaging integers over a million rows
+    # is several times faster than subtracting timestamps.
+    Column("wait_seconds", Integer),
+    Column("handling_seconds", Integer),
+    Index(None, "kind", "received_day", "area"),
+    Index(None, "kind", "area", "received_day"),  # a region's view (staff.workflow.within_area)
+    Index(None, "kind", "due_at"),
+    Index(None, "kind", "state", "received_at"),  # the review queue: waiting longest first
+    Index(None, "person_key"),
+)
+
+# The documents a submission lacked at arrival, with the columns monitoring filters on.
+case_missing_documents = Table(
+    "case_missing_documents",
+    metadata,
+    Column("record_id", ForeignKey("records.id"), primary_key=True, autoincrement=False),
+    Column("document", String(64), primary_key=True),
+    Column("area", String(13), nullable=False),
+    Column("program", String(64)),
+    Column("stage", SmallInteger),
+    Column("received_day", Date, nullable=False),
+    Index(None, "received_day"),
+)
+
+# Staff notes, messages for the person, reasons and referrals: text staff wrote about a case.
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("record_id", ForeignKey("records.id"), nullable=False, index=True),
+    Column("staff_user_id", Integer),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Per day, province, program and stage: the counts the unfiltered dashboard reads, kept on write
+# (sync/server/staff/rollup.py), so a national view sums thousands of rows instead of a million.
+case_daily = Table(
+    "case_daily",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("received_day", Date, primary_key=True),
+    Column("province", String(2), primary_key=True),
+    Column("program", String(64), primary_key=True),  # "" for none
+    Column("stage", SmallInteger, primary_key=True, autoincrement=False),  # 0 for none
+    *(
+        Column(name, BigInteger, nullable=False, default=0, server_default="0")
+        for name in (
+            "records",
+            "complete",
+            "first_visit",
+            "first_visit_complete",
+            "account_mismatch",
+            "name_mismatch",
+            "not_registered",
+            "any_mismatch",
+            "acted",
+            "wait_seconds",
+            "decided",
+            "handling_seconds",
+        )
+    ),
+)

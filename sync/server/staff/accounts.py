@@ -1,0 +1,284 @@
+"""Staff accounts: a name, a role and a password kept only as a salted scrypt hash.
+
+Five wrong passwords in a row lock the account for fifteen minutes; a right one resets the count.
+An unknown name gets the same answer as a wrong password, and costs the same hashing time, so the
+console never tells a guesser which names exist. Every sign-in attempt is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from sync.server.errors import PermissionDenied, StaffError, StaffNotFound
+from sync.server.staff.history import record_staff_action
+from sync.server.staff.roles import Action, Role, allowed
+from sync.server.storage import Database, staff_users
+
+MAX_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 10
+MAX_NAME = 100
+# scrypt n=2**14, r=8 (16 MiB, ~50 ms here): slow for a guesser, unnoticed at sign-in.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_DKLEN = 32
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    name: str
+    role: Role
+
+    def can(self, action: Action) -> bool:
+        return allowed(self.role, action)
+
+    def require(self, action: Action) -> None:
+        """PermissionDenied unless this user's role may do `action`."""
+        if not self.can(action):
+            raise PermissionDenied(self.role.value, action.value)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    ok: bool
+    user: StaffUser | None
+    code: str  # ok | wrong_password | locked | disabled
+    attempts_left: int
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """An account as the admin's list shows it (never the hash)."""
+
+    user: StaffUser
+    created_at: datetime
+    disabled: bool
+    locked_until: datetime | None
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    derived = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=_DKLEN, **_SCRYPT)
+    n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+    return f"scrypt${n}${r}${p}${salt.hex()}${derived.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        derived = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected) // 2,
+        )
+    except ValueError:
+        return False
+    return scheme == "scrypt" and hmac.compare_digest(derived.hex(), expected)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, made on first use (not at import)."""
+    return hash_password("an unknown name costs as much as a known one", b"\0" * 16)
+
+
+def clean_name(name: str) -> str:
+    clean = " ".join(name.split())
+    if not clean or len(clean) > MAX_NAME:
+        raise StaffError("bad_name", "a staff name is 1 to 100 characters", limit=MAX_NAME)
+    return clean
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError("weak_password", "password too short", minimum=MIN_PASSWORD)
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        allowed_roles = ", ".join(r.value for r in Role)
+        raise StaffError(
+            "bad_role", f"unknown role {role!r}", role=role, allowed=allowed_roles
+        ) from None
+
+
+def _user(row: object) -> StaffUser:
+    return StaffUser(id=row.id, name=row.name, role=Role(row.role))  # type: ignore[attr-defined]
+
+
+def add_user(
+    db: Database, name: str, role: Role | str, password: str, *, now: datetime
+) -> StaffUser:
+    """A new staff account; StaffError `user_exists` when the name is taken."""
+    clean, chosen = clean_name(name), _role(role)
+    check_password(password)
+    hashed = hash_password(password)
+    with db.write() as connection:
+        if connection.execute(select(staff_users.c.id).where(staff_users.c.name == clean)).first():
+            raise StaffError("user_exists", "name taken", name=clean)
+        new_id = connection.execute(
+            insert(staff_users)
+            .values(
+                name=clean,
+                role=chosen.value,
+                password_hash=hashed,
+                failed_attempts=0,
+                created_at=now,
+                password_changed_at=now,
+            )
+            .returning(staff_users.c.id)
+        ).scalar_one()
+        record_staff_action(
+            connection,
+            at=now,
+            staff_user_id=None,
+            action="user_add",
+            outcome="ok",
+            detail={"user_id": new_id, "role": chosen.value},
+        )
+    return StaffUser(id=new_id, name=clean, role=chosen)
+
+
+def _find(connection: Connection, name: str):  # type: ignore[no-untyped-def]
+    return connection.execute(
+        select(staff_users).where(staff_users.c.name == " ".join(name.split()))
+    ).first()
+
+
+def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInResult:
+    """Check a password; counts failures and locks the account after MAX_ATTEMPTS in a row."""
+    with db.write() as connection:
+        row = _find(connection, name)
+        if row is None:
+            password_matches(password, _dummy_hash())  # same time as a real check
+            record_staff_action(
+                connection, at=now, staff_user_id=None, action="sign_in", outcome="unknown"
+            )
+            return SignInResult(False, None, "wrong_password", MAX_ATTEMPTS)
+        if row.disabled_at is not None:
+            password_matches(password, _dummy_hash())
+            _audit_sign_in(connection, now, row.id, "disabled")
+            return SignInResult(False, None, "disabled", 0)
+        if row.locked_until is not None and row.locked_until > now:
+            _audit_sign_in(connection, now, row.id, "locked")
+            return SignInResult(False, None, "locked", 0, row.locked_until)
+        if password_matches(password, row.password_hash):
+            connection.execute(
+                update(staff_users)
+                .where(staff_users.c.id == row.id)
+                .values(failed_attempts=0, locked_until=None)
+            )
+            _audit_sign_in(connection, now, row.id, "ok")
+            return SignInResult(True, _user(row), "ok", MAX_ATTEMPTS)
+        # A lock that has run out starts a fresh count.
+        failures = (0 if row.locked_until is not None else row.failed_attempts) + 1
+        locked_until = now + LOCKOUT if failures >= MAX_ATTEMPTS else None
+        connection.execute(
+            update(staff_users)
+            .where(staff_users.c.id == row.id)
+            .values(failed_attempts=failures, locked_until=locked_until)
+        )
+        _audit_sign_in(connection, now, row.id, "locked" if locked_until else "failed")
+        if locked_until is not None:
+            return SignInResult(False, None, "locked", 0, locked_until)
+        return SignInResult(False, None, "wrong_password", MAX_ATTEMPTS - failures)
+
+
+def _audit_sign_in(connection: Connection, now: datetime, user_id: int, outcome: str) -> None:
+    record_staff_action(
+        connection, at=now, staff_user_id=user_id, action="sign_in", outcome=outcome
+    )
+
+
+def list_users(db: Database) -> list[StaffAccount]:
+    with db.read() as connection:
+        rows = connection.execute(select(staff_users).order_by(staff_users.c.name)).all()
+    return [
+        StaffAccount(_user(row), row.created_at, row.disabled_at is not None, row.locked_until)
+        for row in rows
+    ]
+
+
+def find_user(db: Database, name: str) -> StaffUser:
+    with db.read() as connection:
+        row = _find(connection, name)
+    if row is None:
+        raise StaffNotFound("user", name)
+    return _user(row)
+
+
+def set_password(
+    db: Database, name: str, password: str, *, now: datetime, actor: StaffUser | None = None
+) -> None:
+    """A new password (the admin's, or the user's own); clears a lockout."""
+    check_password(password)
+    if actor is not None and actor.name != " ".join(name.split()):
+        actor.require(Action.MANAGE_USERS)
+    hashed = hash_password(password)
+    with db.write() as connection:
+        row = _find(connection, name)
+        if row is None:
+            raise StaffNotFound("user", name)
+        connection.execute(
+            update(staff_users)
+            .where(staff_users.c.id == row.id)
+            .values(
+                password_hash=hashed,
+                password_changed_at=now,
+                failed_attempts=0,
+                locked_until=None,
+            )
+        )
+        record_staff_action(
+            connection,
+            at=now,
+            staff_user_id=actor.id if actor else None,
+            action="set_password",
+            outcome="ok",
+            detail={"user_id": row.id},
+        )
+
+
+def disable_user(db: Database, name: str, *, now: datetime, actor: StaffUser | None = None) -> None:
+    """The account can no longer sign in; its name stays in the history it made."""
+    if actor is not None:
+        actor.require(Action.MANAGE_USERS)
+    with db.write() as connection:
+        row = _find(connection, name)
+        if row is None:
+            raise StaffNotFound("user", name)
+        if row.disabled_at is None:
+            connection.execute(
+                update(staff_users).where(staff_users.c.id == row.id).values(disabled_at=now)
+            )
+        record_staff_action(
+            connection,
+            at=now,
+            staff_user_id=actor.id if actor else None,
+            action="user_disable",
+            outcome="ok",
+            detail={"user_id": row.id},
+        )
+
+
+def is_active(db: Database, user: StaffUser) -> bool:
+    """False once the account is disabled: the console re-checks on every action."""
+    with db.read() as connection:
+        row = connection.execute(
+            select(staff_users.c.disabled_at).where(staff_users.c.id == user.id)
+        ).first()
+    return row is not None and row.disabled_at is None
