@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -23,6 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from sync.protocol import AttachmentQuery, EnrollRequest, ErrorCode, PushRequest
 from sync.server import changes, migrations
 from sync.server.attachments import BlobStore, DirectoryStore
+from sync.server.console import mount_console
 from sync.server.errors import RequestError
 from sync.server.gate import Gate
 from sync.server.routes import router
@@ -75,6 +76,7 @@ def create_app(
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.include_router(router)
+    mount_console(app)  # the staff console (Flet) at /console
     _add_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -109,9 +111,17 @@ def _add_error_handlers(app: FastAPI) -> None:
         code = ErrorCode.MALFORMED_REQUEST
         return _error(RequestError(code, "http", status=exc.status_code, field="request"))
 
+    async def crashed(request: Request, _exc: Exception) -> Response:
+        # A fault of ours: the device gets the protocol's error shape (and retries later);
+        # Starlette still logs the traceback, which names code, never request data.
+        if request.url.path.startswith("/v1/"):
+            return _error(RequestError(ErrorCode.INTERNAL_ERROR, "internal", status=500))
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
     app.add_exception_handler(RequestError, refused)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, crashed)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""The console's shell: one `ConsoleSession` per browser tab, routing between screens by role.
+
+`ConsoleApp.main` is what Flet calls for each new tab; screens are chosen by `models.navigation`,
+so what a role may open is decided (and tested) without a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from kiosk.i18n import LANGUAGES
+from sync.server.console.context import IDLE_SECONDS, ConsoleContext
+from sync.server.console.models.navigation import Route, home_route, parse_route, screens_for
+from sync.server.console.views import screens
+from sync.server.staff.accounts import is_active
+from sync.server.state import ServerState
+
+IDLE_CHECK_SECONDS = 10.0
+
+
+class ConsoleApp:
+    """The console for one server process; `state_of` reaches the state the lifespan built."""
+
+    def __init__(
+        self, state_of: Callable[[], ServerState], *, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
+        self.state_of = state_of
+        self.idle_seconds = idle_seconds
+
+    async def main(self, page: ft.Page) -> None:
+        ConsoleSession(self, page, ConsoleContext(self.state_of)).start()
+
+
+class ConsoleSession:
+    """One open tab: the screen it shows and the staff member signed in on it."""
+
+    def __init__(self, app: ConsoleApp, page: ft.Page, ctx: ConsoleContext) -> None:
+        self.app, self.page, self.ctx = app, page, ctx
+        self.route = Route("/signin")
+        self.file_saver = ft.FilePicker()  # CSV downloads: the browser saves bytes, offline
+
+    def start(self) -> None:
+        self.page.title = self.ctx.t("console.title")
+        self.page.services.append(self.file_saver)
+        self.page.on_keyboard_event = lambda _: self.ctx.touch()
+        self.page.run_task(self.watch_idle)
+        self.navigate("/signin")
+
+    def navigate(self, target: str) -> None:
+        """Show `target`; a screen the signed-in role may not open falls back to its home."""
+        self.ctx.touch()
+        route = parse_route(target)
+        if self.ctx.user is not None and not is_active(self.ctx.db, self.ctx.user):
+            self.ctx.user = None  # disabled while signed in: out at the next step
+        if self.ctx.user is None:
+            route = Route("/signin")
+        elif route.path == "/signin" or route.path not in {
+            screen.route for screen in screens_for(self.ctx.user.role)
+        }:
+            route = parse_route(home_route(self.ctx.user.role))
+        self.route = route
+        self.page.controls = [self.frame(self.body(route))]
+        self.page.update()
+
+    def body(self, route: Route) -> ft.Control:
+        return screens.build(route, self.ctx, self.navigate, self)
+
+    def frame(self, body: ft.Control) -> ft.Control:
+        """The top bar (title, who is signed in, the screens of the role, language) over a screen."""
+        ctx = self.ctx
+        bar: list[ft.Control] = [
+            ft.Text(ctx.t("console.title"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Button(content=ctx.t("console.language_switch"), on_click=self.switch_language),
+        ]
+        if ctx.user is not None:
+            role = ctx.t(f"console.role.{ctx.user.role}")
+            bar.append(ft.Text(ctx.t("console.signed_in_as", name=ctx.user.name, role=role)))
+            for screen in screens_for(ctx.user.role):
+                bar.append(
+                    ft.Button(
+                        content=ctx.t(screen.label_key),
+                        on_click=self.go(screen.route),
+                        disabled=screen.route == self.route.path,
+                    )
+                )
+            bar.append(ft.Button(content=ctx.t("console.sign_out"), on_click=self.sign_out))
+        return ft.Column(
+            [ft.Row(bar, wrap=True), ft.Divider(), body], expand=True, scroll=ft.ScrollMode.AUTO
+        )
+
+    def go(self, route: str) -> Callable[[Any], None]:
+        return lambda _: self.navigate(route)
+
+    def switch_language(self, _: Any) -> None:
+        self.ctx.lang = next(lang for lang in LANGUAGES if lang != self.ctx.lang)
+        self.page.title = self.ctx.t("console.title")
+        self.navigate(self.route.target)
+
+    def sign_out(self, _: Any = None) -> None:
+        self.ctx.user = None
+        self.navigate("/signin")
+
+    async def save_csv(self, file_name: str, content: str) -> None:
+        """Hand `content` to the browser as a download (a Blob; nothing leaves this machine)."""
+        await self.file_saver.save_file(file_name=file_name, src_bytes=content.encode("utf-8"))
+
+    async def watch_idle(self) -> None:
+        # A console left open on a shared desk shows complainants' cases: lock it after a while.
+        while True:
+            await asyncio.sleep(min(IDLE_CHECK_SECONDS, self.app.idle_seconds))
+            if self.ctx.user is not None and self.ctx.is_idle(limit=self.app.idle_seconds):
+                self.ctx.user = None
+                self.ctx.notice = self.ctx.t("console.idle_locked")
+                self.navigate("/signin")

@@ -1,0 +1,45 @@
+"""The sign-in screen: name and password; wrong attempts left and lockout said in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from sync.server.console.context import ConsoleContext
+from sync.server.console.models.signin import attempt
+from sync.server.console.views.widgets import heading, message_line, refresh, say
+
+
+def signin_view(ctx: ConsoleContext, navigate: Any) -> ft.Control:
+    notice = ctx.take_notice()
+    name = ft.TextField(label=ctx.t("console.signin.name"), autofocus=True, width=360)
+    password = ft.TextField(label=ctx.t("console.signin.password"), password=True, width=360)
+    message = message_line()
+    if notice:
+        say(message, notice, error=True)
+
+    def submit(_: Any) -> None:
+        ok, sentence = attempt(ctx, name.value or "", password.value or "")
+        if ok:
+            navigate("/home")
+            return
+        password.value = ""  # never leave a wrong password in the field
+        say(message, sentence, error=True)
+        refresh(password, message)
+
+    async def to_password(_: Any) -> None:
+        await password.focus()
+
+    name.on_submit = to_password
+    password.on_submit = submit
+    return ft.Column(
+        [
+            heading(ctx.t("console.signin.heading")),
+            name,
+            password,
+            ft.Button(content=ctx.t("console.signin.submit"), on_click=submit),
+            message,
+        ],
+        width=420,
+    )
