@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,9 @@ from kiosk.services.sync import HttpFactory, build_http_client
 from kiosk.views.officer_login import officer_login_view
 from kiosk.views.shell import IDLE_SECONDS, AppContext, acting, frame, text_theme
 from kiosk.views.submissions_list import submissions_list_view
-from kiosk.views.sync_panel import SyncMonitor, run_background_sync, sync_panel_view
+from kiosk.views.sync_panel import BackgroundSync, SyncMonitor, sync_panel_view
 from kiosk.views.verify import verify_view
+from kiosk.views.verify_form import VerifyForm
 
 IDLE_CHECK_SECONDS = 5.0
 
@@ -52,9 +52,9 @@ class KioskApp:
         self.http_factory = http_factory
         self.idle_seconds = idle_seconds
         self.monitor = SyncMonitor()
-        self.stop = threading.Event()
+        # One per process: each browser session shares it instead of starting its own.
+        self.sync = BackgroundSync(self.monitor, interval=sync_interval, http_factory=http_factory)
         self._kiosk: Kiosk | None = None
-        self._sync_started = False
 
     @property
     def kiosk(self) -> Kiosk:
@@ -63,33 +63,28 @@ class KioskApp:
         return self._kiosk
 
     def close(self) -> None:
-        self.stop.set()
+        self.sync.stop()
         if self._kiosk is not None:
             self._kiosk.close()
 
-    def _start_sync(self, page: ft.Page) -> None:
-        if self.background_sync and not self._sync_started:
-            self._sync_started = True
-            page.run_thread(
-                run_background_sync,
-                self.kiosk.data_dir,
-                self.stop,
-                self.monitor,
-                interval=self.sync_interval,
-                http_factory=self.http_factory,
-            )
+    def _start_sync(self) -> None:
+        if self.background_sync:
+            self.sync.start(self.kiosk.data_dir)
 
     async def main(self, page: ft.Page) -> None:
         if self.selfcheck:
             self._mount_selfcheck(page)
-            self._start_sync(page)
+            self._start_sync()
             return
         ctx = AppContext(kiosk=self.kiosk, lang=self.lang)
         ctx.extras.update(
-            sync_monitor=self.monitor, run_thread=page.run_thread, http_factory=self.http_factory
+            sync_monitor=self.monitor,
+            run_thread=page.run_thread,
+            http_factory=self.http_factory,
+            record_saved=self.sync.poke,
         )
         Session(self, page, ctx).start()
-        self._start_sync(page)
+        self._start_sync()
 
     def _mount_selfcheck(self, page: ft.Page) -> None:
         """Beneficiary screens only, navigated by route (/selfcheck, /complaint, /survey)."""
@@ -118,11 +113,15 @@ class Session:
     def __init__(self, app: KioskApp, page: ft.Page, ctx: AppContext) -> None:
         self.app, self.page, self.ctx = app, page, ctx
         self.route = "/login"
+        # What the officer typed outlives the screen's controls: a language or text-size switch
+        # rebuilds them from this.
+        self.verify_form: VerifyForm | None = None
 
     def start(self) -> None:
         self.page.title = self.ctx.t("app.title")
         self.page.theme = text_theme(self.ctx.large_text)
         self.page.on_keyboard_event = lambda _: self.ctx.touch()
+        self.page.on_close = lambda _: self.app.monitor.forget(self.ctx)
         self.page.run_task(self.watch_idle)
         self.navigate("/login")
 
@@ -132,14 +131,26 @@ class Session:
         if route != "/login" and not self.ctx.officer:
             route = "/login"
         self.route = route
-        self.ctx.extras["sync_monitor"].on_change = None  # only a visible panel listens
+        self.app.monitor.forget(self.ctx)  # only a visible panel listens
         self.page.controls = [frame(self.ctx, self.body(route), self.actions())]
         self.page.update()
+
+    def form(self) -> VerifyForm:
+        if self.verify_form is None:
+            self.verify_form = VerifyForm(self.ctx)
+        return self.verify_form
+
+    def sign_out(self, notice: str | None = None) -> None:
+        """Forget the officer and everything typed for the last person."""
+        self.ctx.officer = None
+        self.verify_form = None
+        self.ctx.notice = notice
+        self.navigate("/login")
 
     def body(self, route: str) -> ft.Control:
         views: dict[str, Callable[[], ft.Control]] = {
             "/login": lambda: officer_login_view(self.ctx, self.navigate, self.page.run_task),
-            "/verify": lambda: verify_view(self.ctx, self.navigate),
+            "/verify": lambda: verify_view(self.ctx, self.navigate, self.form()),
             "/submissions": lambda: submissions_list_view(self.ctx, self.navigate),
             "/sync": lambda: sync_panel_view(self.ctx, self.navigate),
         }
@@ -160,14 +171,10 @@ class Session:
             self.page.theme = text_theme(self.ctx.large_text)
             self.navigate(self.route)
 
-        def sign_out(_: Any) -> None:
-            self.ctx.officer = None
-            self.navigate("/login")
-
         return {
             "language": acting(self.ctx, switch_language),
             "large_text": acting(self.ctx, large_text),
-            "sign_out": acting(self.ctx, sign_out),
+            "sign_out": acting(self.ctx, lambda _: self.sign_out()),
             **{route: go(route) for route in ("/verify", "/submissions", "/sync")},
         }
 
@@ -176,9 +183,7 @@ class Session:
         while True:
             await asyncio.sleep(min(IDLE_CHECK_SECONDS, self.app.idle_seconds))
             if self.ctx.officer and self.ctx.is_idle(limit=self.app.idle_seconds):
-                self.ctx.officer = None
-                self.ctx.notice = self.ctx.t("app.idle_locked")
-                self.navigate("/login")
+                self.sign_out(self.ctx.t("app.idle_locked"))
 
 
 def build_app(data_dir: str | Path | None = None, **options: Any) -> Callable[[ft.Page], Any]:
@@ -201,9 +206,10 @@ def serve(
     open_browser: bool = True,
     lang: str = LANGUAGES[0],
     selfcheck: bool = False,
+    sync_interval: float = 60.0,
 ) -> None:
     """Run the app until closed: bound to `host` only, and never fetching anything from a CDN."""
-    app = KioskApp(data_dir, lang=lang, selfcheck=selfcheck)
+    app = KioskApp(data_dir, lang=lang, selfcheck=selfcheck, sync_interval=sync_interval)
     use_web = web or not desktop_available()
     if use_web and not open_browser:
         os.environ["FLET_FORCE_WEB_SERVER"] = "1"  # serve only: tests and headless kiosks

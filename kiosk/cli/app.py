@@ -17,6 +17,13 @@ from kiosk.services.officers import add_officer, check_pin_format
 @click.option("--port", type=int, default=8550, show_default=True, help="Port to serve on.")
 @click.option("--no-browser", is_flag=True, help="Serve only; do not open a browser.")
 @click.option("--selfcheck", is_flag=True, help="Locked-down self-check kiosk for beneficiaries.")
+@click.option(
+    "--sync-interval",
+    type=click.FloatRange(min=0.5),
+    default=60.0,
+    show_default=True,
+    help="Seconds between background syncs (retries after a failure wait about as long).",
+)
 @common_options
 def run(
     web: bool,
@@ -24,6 +31,7 @@ def run(
     port: int,
     no_browser: bool,
     selfcheck: bool,
+    sync_interval: float,
     data_dir: str | None,
     as_json: bool,
     lang: str,
@@ -42,6 +50,7 @@ def run(
         open_browser=not no_browser,
         lang=lang,
         selfcheck=selfcheck,
+        sync_interval=sync_interval,
     )
 
 

@@ -115,13 +115,16 @@ class SubmissionLine:
     reason_code: str | None
     reason: Mapping[str, str] | None  # the server's own sentence, when it sent one
     created_at: str
+    state: str = "queued"  # where the record stands: queued, synced, verified, rejected, ...
+    status_note: str | None = None  # the central staff's note with that state
 
 
 def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
     """The newest submissions first, each with where it stands in the outbox and why."""
     rows = kiosk.db.execute(
         "SELECT s.register_number, s.program, s.stage, s.nik, s.completeness,"
-        " COALESCE(o.state, 'pending'), o.error_code, o.last_error, s.created_at"
+        " COALESCE(o.state, 'pending'), o.error_code, o.last_error, s.created_at,"
+        " s.state, s.status_note"
         " FROM submissions s LEFT JOIN outbox o"
         " ON o.kind = 'submission' AND o.client_id = s.client_id"
         " ORDER BY s.created_at DESC, s.rowid DESC LIMIT ?",
@@ -138,6 +141,20 @@ def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
             reason_code=code,
             reason=json.loads(error) if error else None,
             created_at=created,
+            state=record_state,
+            status_note=note,
         )
-        for number, program, stage, nik, completeness, state, code, error, created in rows
+        for (
+            number,
+            program,
+            stage,
+            nik,
+            completeness,
+            state,
+            code,
+            error,
+            created,
+            record_state,
+            note,
+        ) in rows
     ]

@@ -6,10 +6,15 @@ classified payload with this device's invitation patterns, receipt key and date.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
 from kiosk.errors import InputError
 from kiosk.regions import default_regions
+from kiosk.scan.decode import scan_file
 from kiosk.scan.keyboard import KeyboardTiming, KeyboardWedge
 from kiosk.scan.patterns import load_invitation_patterns
 from kiosk.services.clock import Clock, system_clock
@@ -65,3 +70,25 @@ def open_scanned_receipt(kiosk: Kiosk, payload: Payload) -> StatusReport:
             params=dict(reason.params) if reason else {},
         )
     return status_of(kiosk, payload.fields["register_number"])
+
+
+def payloads_in_photo(
+    kiosk: Kiosk, data: bytes, *, name: str = "photo", clock: Clock = system_clock
+) -> list[Payload]:
+    """Every code in a photo (bytes from a file picker), classified; ImageError if unusable.
+
+    The decoder reads files (it checks size and type first): the photo is written to the data
+    folder only for the scan, then deleted.
+    """
+    folder = kiosk.data_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(dir=folder, suffix=".img")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        scanned = scan_file(path)
+    finally:
+        Path(path).unlink(missing_ok=True)
+    if scanned.error is not None:
+        raise scanned.error
+    return [classify_read(kiosk, read.text, read.raw, clock=clock) for read in scanned.reads]

@@ -21,7 +21,7 @@ from kiosk.store import outbox
 from kiosk.store.sync_state import Enrollment, enrollment, last_run, save_enrollment
 from sync.client import SyncClient
 from sync.errors import AlreadyEnrolled, NotEnrolled, ProtocolMismatch
-from sync.worker import ProgressCallback, SyncReport, SyncWatcher, sync_once
+from sync.worker import Backoff, ProgressCallback, SyncReport, SyncWatcher, sync_once
 
 HttpFactory = Callable[[], httpx.Client]
 # Slow links are the norm: a 256 KiB chunk over 2G needs tens of seconds, so reads and writes
@@ -106,12 +106,15 @@ def watch(
     on_progress: ProgressCallback | None = None,
     on_report: Callable[[SyncReport], None] | None = None,
     interval: float = 60.0,
+    backoff: Backoff | None = None,
+    on_watcher: Callable[[SyncWatcher], None] | None = None,
     **options: Any,
 ) -> None:
     """Sync in this thread whenever work is due, until `stop` is set.
 
     It opens its own database connection: the app runs it on a background thread, and one
-    SQLite connection must not carry two threads' transactions at once.
+    SQLite connection must not carry two threads' transactions at once. `on_watcher` receives
+    the SyncWatcher, so the app can `poke()` it when a record is saved.
     """
     kiosk = open_kiosk(data_dir)
     try:
@@ -130,7 +133,16 @@ def watch(
                     **options,
                 )
 
-            SyncWatcher(run_once, interval=interval, on_report=on_report, stop=stop).run()
+            watcher = SyncWatcher(
+                run_once,
+                interval=interval,
+                on_report=on_report,
+                stop=stop,
+                **({"backoff": backoff} if backoff else {}),
+            )
+            if on_watcher is not None:
+                on_watcher(watcher)
+            watcher.run()
     finally:
         kiosk.close()
 

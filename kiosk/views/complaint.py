@@ -122,6 +122,7 @@ class ComplaintScreen(FlowScreen):
             self.advance(following, {**answers, name: value})
 
         field = big_field(label, answer, value=answers.get(name, ""), **options)
+        self.typing = (name, field)
         buttons = [big_button(self.t(action), answer)]
         if skippable:
             buttons.append(

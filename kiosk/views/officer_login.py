@@ -37,11 +37,15 @@ def officer_login_view(
 ) -> ft.Control:
     notice = ctx.take_notice()
     name = ft.TextField(label=ctx.t("officer.login.name"), autofocus=True)
-    pin = ft.TextField(
-        label=ctx.t("officer.login.pin"),
-        password=True,
-        keyboard_type=ft.KeyboardType.NUMBER,
-    )
+
+    def pin_field() -> ft.TextField:
+        return ft.TextField(
+            label=ctx.t("officer.login.pin"),
+            password=True,
+            keyboard_type=ft.KeyboardType.NUMBER,
+            on_submit=acting(ctx, submit),
+        )
+
     message = ft.Text(notice or "", color=ft.Colors.ERROR if notice else None)
 
     async def countdown(result: SignIn) -> None:
@@ -54,29 +58,35 @@ def officer_login_view(
                 return
             await asyncio.sleep(1)
 
-    def submit(_: Any) -> None:
-        result, sentence = attempt(ctx, name.value or "", pin.value or "")
+    async def submit(_: Any) -> None:
+        result, sentence = attempt(ctx, name.value or "", fields["pin"].value or "")
         if result.ok:
             navigate("/verify")
             return
-        pin.value = ""
+        # A new, empty field: Flet 1.0 does not send a typed value set back to "" to the browser.
+        fields["pin"] = pin_field()
+        column.controls[2] = fields["pin"]
         message.value = sentence
         message.color = ft.Colors.ERROR
+        column.update()
         if result.locked_until is not None and run_task is not None:
             run_task(countdown, result)
+        else:
+            await fields["pin"].focus()
 
     async def to_pin(_: Any) -> None:
-        await pin.focus()
+        await fields["pin"].focus()
 
+    fields = {"pin": pin_field()}
     name.on_submit = acting(ctx, to_pin)
-    pin.on_submit = acting(ctx, submit)
-    return ft.Column(
+    column = ft.Column(
         [
             heading(ctx.t("officer.login.heading")),
             name,
-            pin,
+            fields["pin"],
             ft.Button(content=ctx.t("officer.login.submit"), on_click=acting(ctx, submit)),
             message,
         ],
         width=420,
     )
+    return column

@@ -28,6 +28,7 @@ from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES, catalog, text
 from kiosk.services.selfcheck import status_by_nik, status_from_photo
 from kiosk.services.status import StatusReport, status_of
+from kiosk.views.camera import CameraScan
 
 Navigate = Callable[[str], None]
 
@@ -147,6 +148,9 @@ class FlowScreen:
         self.language = language if language in LANGUAGES else LANGUAGES[0]
         self.root = ft.Container(expand=True, bgcolor=PAPER)
         self.step = Step("start", {})
+        # The open question's field and the step-state key its answer goes under: switching
+        # language rebuilds the step, and must keep what the person has typed so far.
+        self.typing: tuple[str, ft.TextField] | None = None
         self.show("start")
 
     def t(self, code: str, **params: Any) -> str:
@@ -155,6 +159,7 @@ class FlowScreen:
     def show(self, step_name: str, /, **state: Any) -> None:
         # Positional-only: answers such as a complainant's "name" travel in `state`.
         self.step = Step(step_name, state)
+        self.typing = None
         # No update() here: event handlers send their changes when they return (Flet 1.0).
         self.root.content = page_frame(self.build(self.step))
 
@@ -165,7 +170,11 @@ class FlowScreen:
         def switch(language: str) -> Callable[[Any], None]:
             def handler(_: Any) -> None:
                 self.language = language
-                self.show(self.step.name, **self.step.state)
+                state = dict(self.step.state)
+                if self.typing is not None:
+                    key, field = self.typing
+                    state[key] = field.value or ""
+                self.show(self.step.name, **state)
 
             return handler
 
@@ -263,6 +272,7 @@ class SelfCheckScreen(FlowScreen):
         action: str = "selfcheck.check",
     ) -> list[ft.Control]:
         field = big_field(label, lambda _: on_answer(field.value or ""), value=value)
+        self.typing = ("value", field)
         return [
             heading(self.t("selfcheck.title")),
             self.language_switch(),
@@ -332,12 +342,33 @@ class SelfCheckScreen(FlowScreen):
         self.show("result", reports=reports)
 
     def build_scan(self, error: str = "") -> list[ft.Control]:
+        alert = self.alert(error)
+
+        def tell(sentence: str, is_error: bool) -> None:
+            alert.value, alert.color = sentence, ALERT if is_error else INK
+
+        camera = CameraScan(
+            self.t,
+            self.open_receipt,
+            tell,
+            texts="selfcheck",
+            make_button=lambda label, on_click, icon: big_button(label, on_click, icon=icon),
+        )
         return [
             heading(self.t("selfcheck.title")),
             self.language_switch(),
             line(self.t("selfcheck.scan_question")),
-            big_button(self.t("selfcheck.choose_photo"), self.pick_photo, icon=ft.Icons.PHOTO),
-            self.alert(error),
+            ft.Row(
+                [
+                    big_button(
+                        self.t("selfcheck.choose_photo"), self.pick_photo, icon=ft.Icons.PHOTO
+                    ),
+                    camera.button,
+                ],
+                wrap=True,
+            ),
+            camera.box,
+            alert,
             big_button(self.t("selfcheck.back"), lambda _: self.show("start"), primary=False),
         ]
 
@@ -346,12 +377,18 @@ class SelfCheckScreen(FlowScreen):
         if not files or files[0].bytes is None:
             self.show("scan", error=self.t("selfcheck.no_photo"))
             return
+        await self.open_receipt(bytes(files[0].bytes), name=files[0].name)
+
+    async def open_receipt(self, data: bytes, name: str = "camera") -> None:
+        """The status of the receipt in a picture (a photo file or the camera's)."""
         try:
-            report = status_from_photo(self.kiosk, bytes(files[0].bytes), name=files[0].name)
+            report = status_from_photo(self.kiosk, data, name=name)
         except KioskError as exc:
             self.show("scan", error=message_for(exc, self.language))
-            return
-        self.show("result", reports=[report])
+        else:
+            self.show("result", reports=[report])
+        if self.root.page is not None:  # the camera's handler has updated already: send it
+            self.root.update()
 
     def build_result(self, reports: list[StatusReport]) -> list[ft.Control]:
         controls: list[ft.Control] = [

@@ -1,4 +1,5 @@
-"""The officer's list of submissions on this device: pending, sent or rejected, with the reason."""
+"""The officer's list of submissions on this device: pending, sent or rejected, with the reason,
+and the state the centre set (verified, rejected, ...) with its note once it came back."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ def describe(ctx: AppContext, line: SubmissionLine) -> tuple[str, str]:
     sentence = (line.reason or {}).get(ctx.lang)
     if line.outbox_state == "quarantined" or line.reason_code:
         sentence = sentence or ctx.t(f"sync.code.{line.reason_code}")
-    return what, f"{state}: {sentence}" if sentence else state
+    described = f"{state}: {sentence}" if sentence else state
+    if line.state not in ("draft", "queued"):  # what the centre decided, once it said something
+        described += " · " + ctx.t(f"status.submission.{line.state}")
+        if line.status_note:
+            described += " " + ctx.t("selfcheck.note_line", note=line.status_note)
+    return what, described
 
 
 def submissions_list_view(ctx: AppContext, navigate: Navigate) -> ft.Control:

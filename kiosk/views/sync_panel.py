@@ -19,7 +19,7 @@ from kiosk.errors import KioskError
 from kiosk.services.sync import HttpFactory, SyncStatus, build_http_client, sync_now, watch
 from kiosk.services.sync import sync_status as read_sync_status
 from kiosk.views.shell import AppContext, Navigate, acting, heading
-from sync.worker import SyncProgress, SyncReport
+from sync.worker import Backoff, SyncProgress, SyncReport, SyncWatcher
 
 
 @dataclass(frozen=True)
@@ -31,23 +31,39 @@ class MonitorState:
 
 
 class SyncMonitor:
-    """Where the current sync run stands; written from background threads, read by the panel."""
+    """Where the current sync run stands; written from background threads, read by the panels.
+
+    Each open screen showing the panel listens under its own key (its session's context), so
+    two browser tabs each see progress and one tab leaving does not silence the other.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = MonitorState(False, None, None, None)
-        self.on_change: Callable[[], None] | None = None  # the visible panel's refresh, if any
+        self._listeners: dict[int, Callable[[], None]] = {}  # by id() of the owner
 
     def state(self) -> MonitorState:
         with self._lock:
             return self._state
 
+    def listen(self, owner: object, refresh: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners[id(owner)] = refresh
+
+    def forget(self, owner: object) -> None:
+        with self._lock:
+            self._listeners.pop(id(owner), None)
+
+    def listeners(self) -> int:
+        with self._lock:
+            return len(self._listeners)
+
     def _set(self, **changes: Any) -> None:
         with self._lock:
             self._state = MonitorState(**{**self._state.__dict__, **changes})
-        listener = self.on_change
-        if listener is not None:
-            listener()
+            listeners = list(self._listeners.values())
+        for refresh in listeners:
+            refresh()
 
     def started(self) -> None:
         self._set(running=True, progress=None)
@@ -72,8 +88,14 @@ def run_background_sync(
     *,
     interval: float = 60.0,
     http_factory: HttpFactory = build_http_client,
+    on_watcher: Callable[[SyncWatcher], None] | None = None,
 ) -> None:
-    """Sync whenever work is due until `stop`; a device not enrolled yet is asked again later."""
+    """Sync whenever work is due until `stop`; a device not enrolled yet is asked again later.
+
+    Retries after a failure never wait much longer than `interval` (a short interval is a
+    counter that wants its records on the server soon, e.g. in a demo or a test).
+    """
+    backoff = Backoff(base=min(15.0, interval), cap=max(interval, min(900.0, interval * 15)))
     while not stop.is_set():
         try:
             watch(
@@ -83,10 +105,69 @@ def run_background_sync(
                 on_progress=monitor.progressed,
                 on_report=monitor.finished,
                 interval=interval,
+                backoff=backoff,
+                on_watcher=on_watcher,
             )
         except KioskError as exc:  # not enrolled (yet, or any more): nothing lost, try later
             monitor.failed(exc)
             stop.wait(interval)
+
+
+class BackgroundSync:
+    """The process's one background sync thread, however many browser sessions are open."""
+
+    def __init__(
+        self,
+        monitor: SyncMonitor,
+        *,
+        interval: float = 60.0,
+        http_factory: HttpFactory = build_http_client,
+    ) -> None:
+        self.monitor, self.interval, self.http_factory = monitor, interval, http_factory
+        self.stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._watcher: SyncWatcher | None = None
+
+    def start(self, data_dir: Path) -> bool:
+        """Start the thread unless it runs already; True when this call started it."""
+        with self._lock:
+            if self._thread is not None:
+                return False
+            self._thread = threading.Thread(
+                target=run_background_sync,
+                args=(data_dir, self.stop_event, self.monitor),
+                kwargs={
+                    "interval": self.interval,
+                    "http_factory": self.http_factory,
+                    "on_watcher": self._keep_watcher,
+                },
+                name="lengkap-background-sync",
+                daemon=True,
+            )
+            self._thread.start()
+            return True
+
+    def _keep_watcher(self, watcher: SyncWatcher) -> None:
+        self._watcher = watcher
+
+    def poke(self) -> None:
+        """Sync soon: something was just saved."""
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.poke()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        watcher, thread = self._watcher, self._thread
+        if watcher is not None:
+            watcher.stop()
+        if thread is not None:
+            thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
 
 def run_sync_now(
@@ -169,7 +250,7 @@ def sync_panel_view(ctx: AppContext, navigate: Navigate) -> ft.Control:
         try:
             column.update()
         except RuntimeError:  # the panel left the page between the check and the update
-            monitor.on_change = None
+            monitor.forget(ctx)
 
     def start(_: Any) -> None:
         if not monitor.state().running:
@@ -178,5 +259,5 @@ def sync_panel_view(ctx: AppContext, navigate: Navigate) -> ft.Control:
     button.on_click = acting(ctx, start)
     column = ft.Column([heading(ctx.t("sync_panel.heading")), lines, bar, button])
     fill()
-    monitor.on_change = refresh
+    monitor.listen(ctx, refresh)
     return column

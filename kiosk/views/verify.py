@@ -1,6 +1,8 @@
-"""The officer's verification screen: who the person is, what the stage needs, what is missing, save.
+"""The officer's verification screen: the layout of a `VerifyForm` (kiosk/views/verify_form.py).
 
-`VerifyForm` holds the logic and is tested without Flet; `verify_view` only lays it out.
+Controls are built once and changed in place: typing, answering or ticking never rebuilds a
+field the officer is using (a rebuilt field loses focus and keystrokes). Only a new program or
+stage rebuilds the questions and documents, because they are different ones.
 
 Labels an end-to-end test can find (Bahasa Indonesia / English; role in brackets):
   sign-in:       "Nama petugas" / "Officer name" [textbox], "PIN" [textbox],
@@ -8,13 +10,17 @@ Labels an end-to-end test can find (Bahasa Indonesia / English; role in brackets
   top bar:       "English" / "Bahasa Indonesia" [button: switches language], "Teks besar" / "Large text"
                  [switch], "Verifikasi" / "Verify", "Daftar pengajuan" / "Submissions",
                  "Sinkronisasi" / "Sync", "Keluar" / "Sign out" [buttons]
-  verify:        "Program", "Tahap" / "Stage" [dropdowns], "NIK", "Nama" / "Name", "No. KK" [textboxes;
-                 the NIK's message appears under it], one dropdown per question (its label is the
-                 question from the rules), one checkbox per document (label: the document's title),
-                 "Foto <title>" / "Photo <title>" [buttons], "Periksa" / "Check", "Simpan" / "Save"
-                 [buttons]; results "Dokumen lengkap." / "Documents complete.", "Dokumen belum lengkap…";
-                 after saving "Tersimpan. Nomor registrasi: …", the receipt image (semantics label
-                 "Tanda terima" / "Receipt"), "Cetak" / "Print", "Verifikasi baru" / "New verification"
+  verify:        "NIK", "Nama" / "Name", "No. KK" [textboxes; the NIK's message appears under it],
+                 "Pindai foto kode" / "Scan a photo of a code" [button: a file chooser],
+                 "Kamera" / "Camera" [button], then "Ambil gambar" / "Take the picture",
+                 "Program", "Tahap" / "Stage" [buttons opening a menu, named "label: choice" once
+                 chosen], one such button per question (its name is the question from the rules,
+                 then ": answer"), one checkbox per document (label: the
+                 document's title), "Foto <title>" / "Photo <title>" [buttons], "Periksa" / "Check",
+                 "Simpan" / "Save" [buttons]; results "Dokumen lengkap." / "Documents complete.",
+                 "Dokumen belum lengkap…"; after saving "Tersimpan. Nomor registrasi: …", the receipt
+                 image ("Tanda terima" / "Receipt"), "Cetak" / "Print", "Verifikasi baru" / "New
+                 verification"
   submissions:   "Muat ulang" / "Reload" [button]; one line per submission with its state and reason
   sync:          "Sinkronkan sekarang" / "Sync now" [button], "Kemajuan sinkronisasi" / "Sync progress"
                  [progress bar]
@@ -22,395 +28,343 @@ Labels an end-to-end test can find (Bahasa Indonesia / English; role in brackets
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
-from kiosk.domain.identity import Role, mask_nik, parse_kk, parse_nik
-from kiosk.domain.requirements import Checklist, Fact, FactKind, facts_needed
 from kiosk.errors import KioskError
-from kiosk.regions import default_regions
-from kiosk.services.checklist import check_documents, list_programs, program_rules
-from kiosk.services.counter import (
-    RosterCheck,
-    print_receipt,
-    receipt_png,
-    roster_check,
-    save_verification,
-)
-from kiosk.services.submissions import APPLICANT_ROLE, SubmissionOutcome
+from kiosk.services.counter import print_receipt, receipt_png
+from kiosk.services.scanning import payloads_in_photo
+from kiosk.views.camera import CameraScan
 from kiosk.views.shell import AppContext, Navigate, acting, heading
+from kiosk.views.verify_form import VerifyForm
 
-
-@dataclass(frozen=True)
-class Feedback:
-    """What to show under a number field: an error (keeps the field red) or a helping sentence."""
-
-    error: str | None = None
-    info: str | None = None
-
-
-@dataclass
-class VerifyForm:
-    """Everything the verification screen knows, and every decision it makes."""
-
-    ctx: AppContext
-    program: str | None = None
-    stage: int | None = None
-    nik: str = ""
-    name: str = ""
-    kk: str = ""
-    answers: dict[str, str] = field(default_factory=dict)
-    held: set[str] = field(default_factory=set)
-    photos: dict[str, bytes] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        programs = self.programs()
-        if self.program is None and programs:
-            self.program = programs[0][0]
-        if self.stage is None and self.program:
-            self.stage = self.stages()[0][0]
-
-    # --- choices from the rules in force ---------------------------------------------------
-
-    def programs(self) -> list[tuple[str, str]]:
-        return [
-            (item.rules.program, self.ctx.texts(item.rules.name))
-            for item in list_programs(self.ctx.kiosk.data_dir)
-        ]
-
-    def _rules(self) -> Any:
-        return program_rules(self.program or "", self.ctx.kiosk.data_dir)
-
-    def stages(self) -> list[tuple[int, str]]:
-        return [
-            (stage.number, f"{self.ctx.texts(stage.title)} ({self.ctx.texts(stage.period)})")
-            for stage in self._rules().stages
-        ]
-
-    def choose(self, program: str | None = None, stage: int | None = None) -> None:
-        """A new program or stage: answers and documents of the old one no longer apply."""
-        if program and program != self.program:
-            self.program = program
-            self.stage = self.stages()[0][0]
-        elif stage is not None:
-            self.stage = stage
-        known = {fact.id for fact in self.questions()}
-        self.answers = {k: v for k, v in self.answers.items() if k in known}
-        documents = {doc_id for doc_id, _ in self.documents()}
-        self.held &= documents
-        self.photos = {k: v for k, v in self.photos.items() if k in documents}
-
-    def questions(self) -> tuple[Fact, ...]:
-        """Only the questions this stage's rules depend on."""
-        return facts_needed(self._rules(), self.stage or 0)
-
-    def answer_options(self, fact: Fact) -> list[tuple[str, str]]:
-        if fact.kind is FactKind.BOOLEAN:
-            return [("true", self.ctx.t("verify.yes")), ("false", self.ctx.t("verify.no"))]
-        return [(choice.value, self.ctx.texts(choice.label)) for choice in fact.choices]
-
-    def documents(self) -> list[tuple[str, str]]:
-        """The stage's documents (id, title), each once, in the rule file's order."""
-        rules = self._rules()
-        wanted = dict.fromkeys(req.document for req in rules.stage(self.stage or 0).requirements)
-        return [(doc, self.ctx.texts(rules.document(doc).title)) for doc in wanted]
-
-    # --- live validation -------------------------------------------------------------------
-
-    def role(self) -> Role:
-        return APPLICANT_ROLE.get(self.program or "", Role.ANY)
-
-    def nik_feedback(self) -> Feedback:
-        typed = self.nik.strip()
-        if not typed:
-            return Feedback()
-        result = parse_nik(typed, default_regions(), role=self.role())
-        if not result.valid:
-            first = result.errors[0]
-            return Feedback(error=self.ctx.t(first.code, **first.params))
-        gender = self.ctx.t(
-            "verify.gender_female" if result.gender == "P" else "verify.gender_male"
-        )
-        region = result.region
-        place = (region.district or region.regency or region.province or "") if region else ""
-        info = [
-            self.ctx.t(
-                "verify.nik_ok",
-                gender=gender,
-                birth_date=result.birth_date.isoformat() if result.birth_date else "?",
-                region=place,
-            )
-        ]
-        info += [self.ctx.t(w.code, **w.params) for w in result.warnings]
-        return Feedback(info=" ".join(info))
-
-    def kk_feedback(self) -> Feedback:
-        typed = self.kk.strip()
-        if not typed:
-            return Feedback()
-        result = parse_kk(typed, default_regions())
-        if not result.valid:
-            first = result.errors[0]
-            return Feedback(error=self.ctx.t(first.code, **first.params))
-        warnings = [self.ctx.t(w.code, **w.params) for w in result.warnings]
-        return Feedback(info=" ".join([self.ctx.t("verify.kk_ok"), *warnings]))
-
-    def roster(self) -> RosterCheck | None:
-        if self.nik_feedback().error or not self.nik.strip():
-            return None
-        return roster_check(self.ctx.kiosk, self.nik, self.name, self.program)
-
-    def roster_lines(self) -> list[str]:
-        """The roster match and the name comparison's explanation; the NIK shown masked."""
-        if self.nik_feedback().error or not self.nik.strip():
-            return []
-        try:
-            found = self.roster()
-        except KioskError as exc:
-            return [self.ctx.error_text(exc)]
-        if found is None:
-            return [self.ctx.t("verify.roster_not_found")]
-        lines = [
-            self.ctx.t(
-                "verify.roster_found",
-                program=dict(self.programs()).get(found.entry.program, found.entry.program),
-                name=found.entry.name,
-                nik=mask_nik(found.entry.nik),
-            )
-        ]
-        if found.name_match is not None:
-            verdict = self.ctx.t(f"name.verdict.{found.name_match.verdict.value}")
-            lines.append(self.ctx.t("verify.name_verdict", verdict=verdict))
-            lines += [self.ctx.t(r.code, **r.params) for r in found.name_match.reasons]
-        return lines
-
-    # --- the result --------------------------------------------------------------------------
-
-    def checklist(self) -> Checklist:
-        return check_documents(
-            self.program or "",
-            self.stage or 0,
-            self.answers,
-            self.held,
-            data_dir=self.ctx.kiosk.data_dir,
-        )
-
-    def result_lines(self) -> tuple[bool, list[str]]:
-        """(complete, sentences): complete, or exactly what is missing and why."""
-        checklist = self.checklist()
-        lines: list[str] = []
-        if checklist.missing_facts:
-            questions = [self.ctx.texts(fact.question) for fact in checklist.questions]
-            lines.append(self.ctx.t("verify.answer_first", questions="; ".join(questions)))
-        if checklist.is_complete:
-            lines.insert(0, self.ctx.t("verify.complete"))
-        else:
-            lines.append(self.ctx.t("verify.incomplete"))
-            for item in checklist.missing:
-                lines.append(
-                    self.ctx.t(
-                        "verify.missing_item",
-                        document=self.ctx.texts(item.title),
-                        why=self.ctx.texts(item.why),
-                    )
-                )
-        if checklist.unused_documents:
-            titles = ", ".join(self.ctx.texts(doc.title) for doc in checklist.unused_documents)
-            lines.append(self.ctx.t("verify.not_needed", documents=titles))
-        return checklist.is_complete, lines
-
-    def request(self) -> dict[str, Any]:
-        """The submission JSON (README "Submission JSON") for what is on screen."""
-        kinds = {fact.id: fact.kind for fact in self.questions()}
-        facts: dict[str, Any] = {
-            key: (value == "true") if kinds.get(key) is FactKind.BOOLEAN else value
-            for key, value in self.answers.items()
-        }
-        applicant: dict[str, Any] = {"nik": self.nik, "name": self.name}
-        if self.kk.strip():
-            applicant["kk"] = self.kk
-        return {
-            "program": self.program,
-            "stage": self.stage,
-            "applicant": applicant,
-            "facts": facts,
-            "documents": [{"type": doc} for doc, _ in self.documents() if doc in self.held],
-        }
-
-    def save(self) -> SubmissionOutcome:
-        return save_verification(self.ctx.kiosk, self.request(), self.photos)
+PickPhoto = Callable[[], Awaitable[bytes | None]]
 
 
 def _dropdown(label: str, options: list[tuple[str, str]], value: str | None) -> ft.Dropdown:
-    return ft.Dropdown(
+    box = ft.Dropdown(
         label=label,
-        tooltip=label,  # Flutter's dropdown does not pass its label to screen readers; this does
         value=value,
         options=[ft.dropdown.Option(key=key, text=title) for key, title in options],
         width=480,
     )
+    _announce(box, label)
+    return box
 
 
-def verify_view(
-    ctx: AppContext, navigate: Navigate, pick_photo: Callable[..., Any] | None = None
-) -> ft.Control:
-    """Lay out a VerifyForm; `pick_photo` is an async () -> bytes | None (a FilePicker by default)."""
-    form = VerifyForm(ctx)
-    column = ft.Column(spacing=12)
+def _announce(box: ft.Dropdown, label: str) -> None:
+    """Name the menu button by its question and the answer chosen ("Tahap: Tahap II ...").
 
-    async def default_pick() -> bytes | None:
-        files = await ft.FilePicker().pick_files(
-            with_data=True, file_type=ft.FilePickerFileType.IMAGE
+    Flutter's dropdown passes neither its label nor its value to screen readers; a tooltip does.
+    """
+    chosen = next((o.text for o in box.options or [] if o.key == box.value), None)
+    box.tooltip = f"{label}: {chosen}" if chosen else label
+
+
+class DocumentRow:
+    """One document: held or not, its photo button, and what was photographed."""
+
+    def __init__(self, screen: VerifyScreen, doc_id: str, title: str) -> None:
+        ctx, form = screen.ctx, screen.form
+        self.form, self.doc_id, self.title = form, doc_id, title
+        self.check = ft.Checkbox(label=title, value=doc_id in form.held)
+        self.check.on_change = acting(ctx, lambda e: screen.hold(doc_id, bool(e.control.value)))
+
+        async def take_photo(_: Any) -> None:
+            await screen.take_photo(self)
+
+        self.photo = ft.Button(
+            content=ctx.t("verify.photo", document=title),
+            icon=ft.Icons.PHOTO_CAMERA,
+            on_click=acting(ctx, take_photo),
         )
-        return files[0].bytes if files else None
+        self.status = ft.Text()
+        self.root = ft.Row([self.check, self.photo, self.status], wrap=True)
+        self.show()
 
-    picker = pick_photo or default_pick
-    program = _dropdown(ctx.t("verify.program"), form.programs(), form.program)
-    stage = _dropdown(ctx.t("verify.stage"), [(str(n), t) for n, t in form.stages()], None)
-    stage.value = str(form.stage)
-    nik = ft.TextField(
-        label=ctx.t("verify.nik"),
-        autofocus=True,
-        keyboard_type=ft.KeyboardType.NUMBER,
-        width=640,
-        error_max_lines=3,  # the reason must be read in full, not cut off
-        helper_max_lines=3,
-    )
-    name = ft.TextField(label=ctx.t("verify.name"), width=640)
-    kk = ft.TextField(
-        label=ctx.t("verify.kk"),
-        keyboard_type=ft.KeyboardType.NUMBER,
-        width=640,
-        error_max_lines=3,
-        helper_max_lines=3,
-    )
-    roster_box = ft.Column()
-    questions_box = ft.Column()
-    documents_box = ft.Column()
-    result_box = ft.Column()
-    saved_box = ft.Column()
+    def show(self) -> None:
+        form = self.form
+        self.check.value = self.doc_id in form.held
+        data = form.photos.get(self.doc_id)
+        self.status.value = (
+            form.ctx.t("verify.photo_taken", document=self.title, kilobytes=round(len(data) / 1024))
+            if data
+            else ""
+        )
 
-    def show_identity() -> None:
-        for box, feedback in ((nik, form.nik_feedback()), (kk, form.kk_feedback())):
+
+class VerifyScreen:
+    """The controls of one verification screen and what each input changes, in place."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        navigate: Navigate,
+        form: VerifyForm,
+        pick_photo: PickPhoto | None = None,
+    ) -> None:
+        self.ctx, self.navigate, self.form = ctx, navigate, form
+        # Made on the first photo, then kept with the screen: a service the page only weakly
+        # references would vanish.
+        self.picker: ft.FilePicker | None = None
+        self.pick_photo = pick_photo or self._pick_with_file_picker
+        t = ctx.t
+        self.nik = self._number_field(t("verify.nik"), form.nik, autofocus=True)
+        self.name = ft.TextField(label=t("verify.name"), value=form.name, width=640)
+        self.kk = self._number_field(t("verify.kk"), form.kk)
+        self.scan_button = ft.Button(
+            content=t("verify.scan"), icon=ft.Icons.QR_CODE_SCANNER, on_click=acting(ctx, self.scan)
+        )
+        self.scanned = ft.Text()
+        self.camera = CameraScan(
+            ctx.t, self.scan_picture, self.tell_scan, wrap=lambda handler: acting(ctx, handler)
+        )
+        self.roster = ft.Text()
+        self.program = _dropdown(t("verify.program"), form.programs(), form.program)
+        self.stage = _dropdown(t("verify.stage"), self._stage_options(), str(form.stage))
+        self.questions = ft.Column()
+        self.documents = ft.Column()
+        self.result = ft.Text()
+        self.problem = ft.Text(color=ft.Colors.ERROR)
+        self.save_button = ft.Button(content=t("verify.save"), icon=ft.Icons.SAVE)
+        self.saved = ft.Column()
+        self.rows: dict[str, DocumentRow] = {}
+        self._wire()
+        self.show_identity()
+        self.show_rules()
+        self.show_result()
+        if form.saved_number:  # back from a language switch: the receipt stays on screen
+            self.show_saved(form.saved_number)
+        self.root = ft.Column(
+            [
+                heading(t("verify.heading")),
+                self.nik,
+                self.name,
+                self.kk,
+                ft.Row([self.scan_button, self.camera.button, self.scanned], wrap=True),
+                self.camera.box,
+                self.roster,
+                self.program,
+                self.stage,
+                self.questions,
+                self.documents,
+                ft.Row(
+                    [
+                        ft.Button(
+                            content=t("verify.check"),
+                            icon=ft.Icons.CHECKLIST,
+                            on_click=acting(ctx, self.check_all),
+                        ),
+                        self.save_button,
+                    ]
+                ),
+                self.problem,
+                self.result,
+                self.saved,
+            ],
+            spacing=12,
+        )
+
+    # --- building ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _number_field(label: str, value: str, *, autofocus: bool = False) -> ft.TextField:
+        return ft.TextField(
+            label=label,
+            value=value,
+            autofocus=autofocus,
+            keyboard_type=ft.KeyboardType.NUMBER,
+            width=640,
+            error_max_lines=3,  # the reason must be read in full, not cut off
+            helper_max_lines=3,
+        )
+
+    def _stage_options(self) -> list[tuple[str, str]]:
+        return [(str(number), title) for number, title in self.form.stages()]
+
+    def _wire(self) -> None:
+        ctx = self.ctx
+        for box in (self.nik, self.name, self.kk):
+            box.on_change = acting(ctx, self.typed)
+        # Enter moves on, so the whole form works from the keyboard alone.
+        self.nik.on_submit = acting(ctx, self._focus(self.name))
+        self.name.on_submit = acting(ctx, self._focus(self.kk))
+        self.kk.on_submit = acting(ctx, self._focus(self.program))
+        self.program.on_select = acting(ctx, self.chose_program)
+        self.stage.on_select = acting(ctx, self.chose_stage)
+        self.save_button.on_click = acting(ctx, self.save)
+        self.save_button.disabled = self.form.saved_number is not None
+
+    def _focus(self, target: ft.Control) -> Callable[[Any], Awaitable[None]]:
+        async def move(_: Any) -> None:
+            await target.focus()  # type: ignore[attr-defined]
+
+        return move
+
+    # --- showing what the form knows ---------------------------------------------------------
+
+    def show_identity(self, *, final: bool = False) -> None:
+        for box, feedback in (
+            (self.nik, self.form.nik_feedback(final=final)),
+            (self.kk, self.form.kk_feedback(final=final)),
+        ):
             box.error = feedback.error
             box.helper = feedback.info
-        roster_box.controls = [ft.Text(line) for line in form.roster_lines()]
+        self.roster.value = "\n".join(self.form.roster_lines())
 
-    def show_rules() -> None:
-        questions_box.controls = [ft.Text(ctx.t("verify.questions"))]
+    def show_rules(self) -> None:
+        """The current stage's questions and documents (rebuilt: they are different controls)."""
+        form, ctx = self.form, self.ctx
+        self.questions.controls = [ft.Text(ctx.t("verify.questions"))]
         for fact in form.questions():
             box = _dropdown(
                 ctx.texts(fact.question), form.answer_options(fact), form.answers.get(fact.id)
             )
-            box.on_select = acting(ctx, lambda e, fact_id=fact.id: answer(fact_id, e))
-            questions_box.controls.append(box)
-        documents_box.controls = [ft.Text(ctx.t("verify.documents"))]
+            box.on_select = acting(ctx, lambda e, fact_id=fact.id: self.answer(fact_id, e))
+            self.questions.controls.append(box)
+        self.documents.controls = [ft.Text(ctx.t("verify.documents"))]
+        self.rows = {}
         for doc_id, title in form.documents():
-            check = ft.Checkbox(label=title, value=doc_id in form.held)
-            check.on_change = acting(ctx, lambda e, doc_id=doc_id: hold(doc_id, e))
-            photo = ft.Button(
-                content=ctx.t("verify.photo", document=title),
-                on_click=acting(ctx, photo_handler(doc_id)),
-            )
-            row: list[ft.Control] = [check, photo]
-            if doc_id in form.photos:
-                kilobytes = round(len(form.photos[doc_id]) / 1024)
-                row.append(
-                    ft.Text(ctx.t("verify.photo_taken", document=title, kilobytes=kilobytes))
-                )
-            documents_box.controls.append(ft.Row(row, wrap=True))
+            row = DocumentRow(self, doc_id, title)
+            self.rows[doc_id] = row
+            self.documents.controls.append(row.root)
 
-    def show_result() -> None:
+    def show_result(self) -> None:
         try:
-            complete, lines = form.result_lines()
+            complete, lines = self.form.result_lines()
         except KioskError as exc:
-            complete, lines = False, [ctx.error_text(exc)]
-        color = ft.Colors.GREEN_800 if complete else ft.Colors.ERROR
-        result_box.controls = [ft.Text(line, color=color) for line in lines]
+            complete, lines = False, [self.ctx.error_text(exc)]
+        self.result.value = "\n".join(lines)
+        self.result.color = ft.Colors.GREEN_800 if complete else ft.Colors.ERROR
 
-    def answer(fact_id: str, event: Any) -> None:
-        form.answers[fact_id] = event.control.value
-        show_result()
+    # --- what each input does ----------------------------------------------------------------
 
-    def hold(doc_id: str, event: Any) -> None:
-        if event.control.value:
-            form.held.add(doc_id)
+    def typed(self, _: Any) -> None:
+        form = self.form
+        form.nik, form.name, form.kk = (
+            self.nik.value or "",
+            self.name.value or "",
+            self.kk.value or "",
+        )
+        self.problem.value = ""
+        self.show_identity()
+
+    def answer(self, fact_id: str, event: Any) -> None:
+        self.form.answers[fact_id] = event.control.value
+        _announce(event.control, event.control.label)
+        self.show_result()
+
+    def hold(self, doc_id: str, held: bool) -> None:
+        if held:
+            self.form.held.add(doc_id)
         else:
-            form.held.discard(doc_id)
-        show_result()
+            self.form.held.discard(doc_id)
+        self.show_result()
 
-    def photo_handler(doc_id: str) -> Callable[[Any], Any]:
-        async def take_photo(_: Any) -> None:
-            data = await picker()
-            if data:
-                form.photos[doc_id] = data
-                form.held.add(doc_id)  # a photographed document is a document in hand
-                show_rules()
-                show_result()
-                column.update()
-
-        return take_photo
-
-    def changed(_: Any) -> None:
-        form.nik, form.name, form.kk = nik.value or "", name.value or "", kk.value or ""
-        show_identity()
-
-    def chose_program(_: Any) -> None:
-        form.choose(program=program.value)
-        stage.options = [ft.dropdown.Option(key=str(n), text=t) for n, t in form.stages()]
-        stage.value = str(form.stage)
-        show_rules()
-        show_result()
-
-    def chose_stage(_: Any) -> None:
-        form.choose(stage=int(stage.value or 0))
-        show_rules()
-        show_result()
-
-    def save(_: Any) -> None:
-        changed(None)
-        if form.nik_feedback().error or form.kk_feedback().error:
-            saved_box.controls = [ft.Text(ctx.t("verify.fix_first"), color=ft.Colors.ERROR)]
+    async def take_photo(self, row: DocumentRow) -> None:
+        data = await self.pick_photo()
+        if not data:
             return
+        self.form.photos[row.doc_id] = data
+        self.form.held.add(row.doc_id)  # a photographed document is a document in hand
+        row.show()
+        self.show_result()
+
+    async def scan(self, _: Any) -> None:
+        """A photo of a code (a handheld scanner needs nothing: it types into the NIK field)."""
+        data = await self.pick_photo()
+        if data:
+            await self.scan_picture(data)
+
+    async def scan_picture(self, data: bytes) -> None:
+        """Fill what the codes in a picture (a file or the camera's) carry; say what they are."""
         try:
-            if form.checklist().missing_facts:  # say which questions, in words, before saving
-                show_result()
-                saved_box.controls = [ft.Text(ctx.t("verify.fix_first"), color=ft.Colors.ERROR)]
-                return
-            outcome = form.save()
+            feedback = self.form.apply_scan(payloads_in_photo(self.ctx.kiosk, data))
         except KioskError as exc:
-            saved_box.controls = [ft.Text(ctx.error_text(exc), color=ft.Colors.ERROR)]
+            self.tell_scan(self.ctx.error_text(exc), True)
             return
-        number = str(outcome.submission.register_number)
-        saved_box.controls = [
+        self.nik.value, self.kk.value = self.form.nik, self.form.kk
+        self.tell_scan(feedback.error or feedback.info or "", bool(feedback.error))
+        self.show_identity()
+
+    def tell_scan(self, sentence: str, is_error: bool) -> None:
+        self.scanned.value = sentence
+        self.scanned.color = ft.Colors.ERROR if is_error else None
+
+    async def _pick_with_file_picker(self) -> bytes | None:
+        if self.picker is None:
+            self.picker = ft.FilePicker()
+        files = await self.picker.pick_files(with_data=True, file_type=ft.FilePickerFileType.IMAGE)
+        return bytes(files[0].bytes) if files and files[0].bytes else None
+
+    def chose_program(self, _: Any) -> None:
+        self.form.choose(program=self.program.value)
+        self.stage.options = [
+            ft.dropdown.Option(key=key, text=title) for key, title in self._stage_options()
+        ]
+        self.stage.value = str(self.form.stage)
+        _announce(self.program, self.ctx.t("verify.program"))
+        _announce(self.stage, self.ctx.t("verify.stage"))
+        self.show_identity()  # the applicant's role, and so the NIK's check, depends on it
+        self.show_rules()
+        self.show_result()
+
+    def chose_stage(self, _: Any) -> None:
+        self.form.choose(stage=int(self.stage.value or 0))
+        _announce(self.stage, self.ctx.t("verify.stage"))
+        self.show_rules()
+        self.show_result()
+
+    def check_all(self, _: Any = None) -> None:
+        self.typed(None)
+        self.show_identity(final=True)
+        self.show_result()
+
+    def save(self, _: Any) -> None:
+        self.check_all()
+        try:
+            problem = self.form.blocking_problem()
+            if problem is None:
+                outcome = self.form.save()
+        except KioskError as exc:
+            problem = self.ctx.error_text(exc)
+        if problem is not None:
+            self.problem.value = problem
+            return
+        self.save_button.disabled = True  # one person, one submission: no double save
+        self.ctx.extras.get("record_saved", lambda: None)()  # background sync: send it soon
+        self.show_saved(str(outcome.submission.register_number))
+
+    def show_saved(self, number: str) -> None:
+        ctx = self.ctx
+        self.saved.controls = [
             ft.Text(
                 ctx.t("verify.saved", number=number), theme_style=ft.TextThemeStyle.TITLE_MEDIUM
             )
         ]
-        if not outcome.checklist.is_complete:
-            saved_box.controls.append(ft.Text(ctx.t("verify.saved_incomplete")))
-        show_receipt(number)
-
-    def show_receipt(number: str) -> None:
-        message = ft.Text()
         try:
+            if not self.form.checklist().is_complete:
+                self.saved.controls.append(ft.Text(ctx.t("verify.saved_incomplete")))
             path = receipt_png(ctx.kiosk, number)
         except KioskError as exc:
-            saved_box.controls.append(ft.Text(ctx.error_text(exc), color=ft.Colors.ERROR))
+            self.saved.controls.append(ft.Text(ctx.error_text(exc), color=ft.Colors.ERROR))
             return
+        message = ft.Text()
 
         def print_it(_: Any) -> None:
             try:
                 print_receipt(path)
-                message.value = ctx.t("verify.printed")
+                message.value, message.color = ctx.t("verify.printed"), None
             except KioskError as exc:
-                message.value = ctx.error_text(exc)
-                message.color = ft.Colors.ERROR
+                message.value, message.color = ctx.error_text(exc), ft.Colors.ERROR
 
-        saved_box.controls += [
+        def start_over(_: Any) -> None:
+            self.form.clear()
+            self.navigate("/verify")
+
+        self.saved.controls += [
             ft.Image(
                 src=path.read_bytes(),
                 semantics_label=ctx.t("verify.receipt"),
@@ -419,57 +373,27 @@ def verify_view(
             ),
             ft.Row(
                 [
-                    ft.Button(content=ctx.t("verify.print"), on_click=acting(ctx, print_it)),
+                    ft.Button(
+                        content=ctx.t("verify.print"),
+                        icon=ft.Icons.PRINT,
+                        on_click=acting(ctx, print_it),
+                    ),
                     ft.Button(
                         content=ctx.t("verify.new"),
-                        on_click=acting(ctx, lambda _: navigate("/verify")),
+                        icon=ft.Icons.PERSON_ADD,
+                        on_click=acting(ctx, start_over),
                     ),
                 ]
             ),
             message,
         ]
 
-    def focus_next(target: ft.Control) -> Callable[[Any], Any]:
-        # Enter moves on, so the whole form works from the keyboard alone.
-        async def move(_: Any) -> None:
-            changed(None)
-            await target.focus()  # type: ignore[attr-defined]
 
-        return move
-
-    for box in (nik, name, kk):
-        box.on_change = acting(ctx, changed)
-    nik.on_submit = acting(ctx, focus_next(name))
-    name.on_submit = acting(ctx, focus_next(kk))
-    kk.on_submit = acting(ctx, focus_next(program))
-    program.on_select = acting(ctx, chose_program)
-    stage.on_select = acting(ctx, chose_stage)
-    show_rules()
-    show_result()
-    column.controls = [
-        heading(ctx.t("verify.heading")),
-        nik,
-        name,
-        kk,
-        roster_box,
-        program,
-        stage,
-        questions_box,
-        documents_box,
-        ft.Row(
-            [
-                ft.Button(
-                    content=ctx.t("verify.check"), on_click=acting(ctx, lambda _: show_all())
-                ),
-                ft.Button(content=ctx.t("verify.save"), on_click=acting(ctx, save)),
-            ]
-        ),
-        result_box,
-        saved_box,
-    ]
-
-    def show_all() -> None:
-        changed(None)
-        show_result()
-
-    return column
+def verify_view(
+    ctx: AppContext,
+    navigate: Navigate,
+    form: VerifyForm | None = None,
+    pick_photo: PickPhoto | None = None,
+) -> ft.Control:
+    """The verification screen for `form` (the session's, so a rebuild keeps what was typed)."""
+    return VerifyScreen(ctx, navigate, form or VerifyForm(ctx), pick_photo).root

@@ -6,6 +6,7 @@ It touches Flet internals (flet.messaging), so it stays this small and in this o
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,11 +33,23 @@ class FakeBrowser:
     """Runs `main(page)` in a session and lets a test type, click and read the controls."""
 
     def __init__(self, main: Callable[[ft.Page], Any]) -> None:
+        # The loop runs on a thread of its own: the test's thread may already run one (Playwright's
+        # sync API keeps a loop running there while a browser is open, as in tests/e2e).
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="fake-browser")
+        self.thread.start()
         self.conn = RecordingConnection(self.loop)
-        self.session = Session(self.conn)
+        self.session = self.call(lambda: Session(self.conn))
         self.page: ft.Page = self.session.page
         self.run(self._start(main))
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        """Run a plain function on the loop's thread (Flet objects are made where they live)."""
+
+        async def wrapped() -> Any:
+            return function()
+
+        return self.run(wrapped())
 
     async def _start(self, main: Callable[[ft.Page], Any]) -> None:
         result = main(self.page)
@@ -44,7 +57,7 @@ class FakeBrowser:
             await result
 
     def run(self, coroutine: Any) -> Any:
-        return self.loop.run_until_complete(coroutine)
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
 
     def controls(self) -> Iterator[ft.Control]:
         def walk(control: Any) -> Iterator[ft.Control]:
@@ -82,9 +95,14 @@ class FakeBrowser:
 
     def close(self) -> None:
         # Cancel what the app left running (the idle watch), then close like a browser tab.
-        pending = asyncio.all_tasks(self.loop)
-        for task in pending:
-            task.cancel()
-        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        async def cancel_the_rest() -> None:
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        self.run(cancel_the_rest())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
         self.conn.executor.shutdown(wait=True)
         self.loop.close()

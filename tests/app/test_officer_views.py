@@ -24,7 +24,7 @@ from kiosk.views.sync_panel import (
     run_background_sync,
     run_sync_now,
 )
-from kiosk.views.verify import VerifyForm
+from kiosk.views.verify_form import VerifyForm
 from sync.worker import SyncProgress
 
 STUDENT_NIK = "3174011405090003"
@@ -161,10 +161,10 @@ def test_the_list_shows_each_submission_masked_with_its_state_and_reason(answere
 
 
 def test_sign_in_messages_count_down_then_lock(ctx):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     def fixed_clock() -> datetime:  # a fixed clock: the countdown must not cross a second
-        return datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+        return datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
     add_officer(ctx.kiosk, "Budi", "1234")
     for _ in range(MAX_ATTEMPTS - 1):
@@ -269,3 +269,162 @@ def test_an_idle_counter_returns_to_sign_in(browser):
     browser.run(asyncio.sleep(0.5))
     assert browser.find(ft.TextField, "Nama petugas")
     assert any("tidak ada aktivitas" in line for line in browser.texts())
+
+
+def sign_in(browser) -> None:
+    browser.type_into("Nama petugas", "Budi")
+    browser.type_into("PIN", "1234")
+    browser.click("Masuk")
+
+
+def test_switching_language_keeps_what_the_officer_typed(browser):
+    import flet as ft
+
+    sign_in(browser)
+    browser.type_into("NIK", STUDENT_NIK)
+    browser.type_into("Nama", "Siti Rahmawaty")
+    browser.type_into("No. KK", "31740120011500")
+    browser.click("English")
+    values = {c.label: c.value for c in browser.controls() if isinstance(c, ft.TextField)}
+    assert values == {"NIK": STUDENT_NIK, "Name": "Siti Rahmawaty", "No. KK": "31740120011500"}
+    assert "14 of the 16 digits of the No. KK." in [
+        c.helper for c in browser.controls() if isinstance(c, ft.TextField)
+    ]
+
+
+def test_signing_out_forgets_what_was_typed_for_the_last_person(browser):
+    import flet as ft
+
+    sign_in(browser)
+    browser.type_into("NIK", STUDENT_NIK)
+    browser.click("Keluar")
+    sign_in(browser)
+    assert browser.find(ft.TextField, "NIK").value == ""
+
+
+def test_a_wrong_pin_gives_a_fresh_empty_pin_field(browser):
+    import flet as ft
+
+    browser.type_into("Nama petugas", "Budi")
+    browser.type_into("PIN", "0000")
+    typed_into = browser.find(ft.TextField, "PIN")
+    browser.click("Masuk")
+    fresh = browser.find(ft.TextField, "PIN")
+    # A new control: Flet 1.0 would not send a typed value set back to "" to the browser.
+    assert fresh is not typed_into and fresh.value == ""
+
+
+def test_one_background_sync_runs_however_many_sessions_are_open(kiosk):
+    from kiosk.app import KioskApp
+    from tests.app.flet_harness import FakeBrowser
+
+    app = KioskApp(kiosk.data_dir, sync_interval=0.5)
+    tabs = [FakeBrowser(app.main) for _ in range(3)]
+    try:
+        running = [t for t in threading.enumerate() if t.name == "lengkap-background-sync"]
+        assert len(running) == 1 and app.sync.running
+    finally:
+        for tab in tabs:
+            tab.close()
+        app.close()
+    assert not app.sync.running
+
+
+def test_saving_wakes_the_background_sync(answered):
+    from kiosk.views.sync_panel import BackgroundSync
+
+    woken = []
+    background = BackgroundSync(SyncMonitor())
+    background._keep_watcher(type("Watcher", (), {"poke": lambda self: woken.append(1)})())
+    answered.ctx.extras["record_saved"] = background.poke
+    from kiosk.views.verify import VerifyScreen
+
+    screen = VerifyScreen(answered.ctx, lambda route: None, answered)
+    screen.save(None)
+    assert answered.saved_number and woken == [1]
+    assert screen.save_button.disabled  # one person, one submission
+
+
+def test_each_open_sync_panel_listens_and_stops_when_it_leaves(kiosk):
+    import flet as ft
+
+    from kiosk.app import KioskApp
+    from tests.app.flet_harness import FakeBrowser
+
+    add_officer(kiosk, "Budi", "1234")
+    app = KioskApp(kiosk.data_dir, background_sync=False)
+    tabs = [FakeBrowser(app.main) for _ in range(2)]
+    try:
+        for tab in tabs:
+            sign_in(tab)
+            tab.click("Sinkronisasi")
+            assert tab.find(ft.Button, "Sinkronkan sekarang")
+        assert app.monitor.listeners() == 2
+        tabs[0].click("Verifikasi")
+        assert app.monitor.listeners() == 1
+        app.monitor.progressed(SyncProgress("records", 1, 2, 10, 20))
+        assert any("Sedang sinkron" in line for line in tabs[1].texts())
+        assert not any("Sedang sinkron" in line for line in tabs[0].texts())
+    finally:
+        for tab in tabs:
+            tab.close()
+        app.close()
+
+
+def test_a_photo_of_a_nik_code_fills_the_field(ctx):
+    import segno
+
+    from kiosk.services.scanning import payloads_in_photo
+
+    picture = io.BytesIO()
+    segno.make_qr(STUDENT_NIK).save(picture, kind="png", scale=8, border=4)
+    form = VerifyForm(ctx)
+    feedback = form.apply_scan(payloads_in_photo(ctx.kiosk, picture.getvalue()))
+    assert form.nik == STUDENT_NIK and feedback.error is None
+    assert feedback.info == ctx.t("verify.scan_filled", fields="NIK")
+
+
+def test_a_dukcapil_code_fills_nothing_and_says_to_verify_in_ikd(ctx):
+    from kiosk.services.scanning import classify_read
+
+    link = b"https://sidukcapil.dukcapil.kemendagri.go.id/tte/verify?id=Qm9ndXM"
+    form = VerifyForm(ctx)
+    form.nik = "3174"
+    feedback = form.apply_scan([classify_read(ctx.kiosk, None, link)])
+    assert form.nik == "3174"  # what was typed stays
+    assert ctx.t("payload.dukcapil.verify_in_ikd") in feedback.error
+
+
+def test_a_photo_without_a_code_says_so(ctx):
+    from kiosk.services.scanning import payloads_in_photo
+
+    form = VerifyForm(ctx)
+    feedback = form.apply_scan(payloads_in_photo(ctx.kiosk, _jpeg()))
+    assert feedback.error == ctx.t("verify.scan_no_code")
+
+
+def test_the_large_text_setting_scales_the_text_and_keeps_the_form(browser):
+    import flet as ft
+
+    from kiosk.views.shell import LARGE_TEXT_SCALE
+
+    sign_in(browser)
+    browser.type_into("NIK", STUDENT_NIK)
+    switch = browser.find(ft.Switch, "Teks besar")
+    switch.value = True
+    browser.run(browser.session.dispatch_event(switch._i, "change", True))
+    sizes = browser.page.theme.text_theme
+    assert sizes.body_large.size == round(16 * LARGE_TEXT_SCALE)
+    assert browser.find(ft.Switch, "Teks besar").value is True
+    assert browser.find(ft.TextField, "NIK").value == STUDENT_NIK
+
+
+def test_a_camera_the_plugin_cannot_open_is_told_as_missing_or_refused():
+    from kiosk.views.camera import camera_problem
+
+    missing = RuntimeError(
+        "CameraException(cameraNotFound, No camera found for the given options.)"
+    )
+    refused = RuntimeError("CameraException(CameraAccessDenied, The camera cannot be used.)")
+    assert camera_problem(missing) == "verify.camera_missing"
+    assert camera_problem(refused) == "verify.camera_refused"

@@ -109,6 +109,44 @@ def test_the_language_switch_redraws_the_same_step(kiosk):
     assert screen.step.state["value"] == "ABC"
 
 
+def _switch_to(screen, label: str) -> None:
+    """Press the language button labelled `label`, as a person would."""
+
+    def buttons(control):
+        if isinstance(control, ft.Button):
+            yield control
+        for child in getattr(control, "controls", None) or []:
+            yield from buttons(child)
+        content = getattr(control, "content", None)
+        if isinstance(content, ft.Control):
+            yield from buttons(content)
+
+    [button] = [b for b in buttons(screen.root) if b.content == label]
+    button.on_click(None)
+
+
+def test_switching_language_keeps_what_was_typed_but_not_yet_sent(kiosk):
+    screen = SelfCheckScreen(kiosk, lambda route: None, "id")
+    screen.show("number")
+    _, field = screen.typing
+    field.value = "7KQ2ZB-0001"  # typed, Enter not pressed yet
+    _switch_to(screen, text("selfcheck.language_en"))
+    assert screen.language == "en"
+    _, field = screen.typing
+    assert field.value == "7KQ2ZB-0001" and field.label == text("selfcheck.register_number", "en")
+
+
+def test_switching_language_keeps_a_complaint_being_written(kiosk):
+    screen = ComplaintScreen(kiosk, lambda route: None, "id")
+    screen.show("description", category="late_disbursement")
+    _, field = screen.typing
+    field.value = "Dana tahap 2 belum"
+    _switch_to(screen, text("selfcheck.language_en"))
+    _, field = screen.typing
+    assert field.value == "Dana tahap 2 belum"
+    assert screen.step.state["category"] == "late_disbursement"
+
+
 def test_birth_dates_are_read_the_way_people_write_them():
     assert parse_birth_date("14-05-2009") == date(2009, 5, 14)
     assert parse_birth_date("14/5/2009") == date(2009, 5, 14)

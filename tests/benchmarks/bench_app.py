@@ -7,19 +7,28 @@ python -m tests.benchmarks.bench_app [--actions 50] [--sessions 5]
 from __future__ import annotations
 
 import argparse
+import io
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import segno
+
+from kiosk.assets import assets_dir
 from kiosk.bootstrap import Kiosk, open_kiosk
 from kiosk.services.complaints import file_new_complaint
 from kiosk.services.receipts import write_receipt
+from kiosk.services.roster import import_roster
+from kiosk.services.scanning import payloads_in_photo
 from kiosk.services.selfcheck import status_by_nik, status_from_photo
 from kiosk.services.status import status_of
 from kiosk.services.submissions import record_submission
 from kiosk.services.survey import record_survey_answer
+from kiosk.views.shell import AppContext
+from kiosk.views.verify_form import VerifyForm
 from tests.benchmarks.figures import report, summary_ms
 from tests.e2e.browser import (
     chromium_missing_reason,
@@ -50,7 +59,25 @@ def action_figures(kiosk: Kiosk, folder: Path, repeats: int) -> None:
     number = str(record_submission(kiosk, kjp_request()).submission.register_number)
     receipt = write_receipt(kiosk, number, folder / "receipt.png").path.read_bytes()
     counter = iter(range(10**6))
+    import_roster(
+        kiosk.db,
+        assets_dir() / "samples" / "roster-kjp-plus.csv",
+        "kjp-plus",
+        regions=None,
+        now=datetime.now(),
+    )
+    form = VerifyForm(AppContext(kiosk=kiosk), program="kjp-plus", stage=2)
+    form.nik, form.name = STUDENT_NIK, "Siti Rahmawaty"
+    code = io.BytesIO()
+    segno.make_qr(STUDENT_NIK).save(code, kind="png", scale=8, border=4)
     actions: dict[str, Callable[[], Any]] = {
+        # What the verify screen computes on each keystroke in the NIK or name field.
+        "officer: live NIK check and roster match with the name comparison": lambda: (
+            form.nik_feedback(),
+            form.roster_lines(),
+        ),
+        "officer: what is missing and why (answer or document changed)": form.result_lines,
+        "officer: scan a photo of a NIK code": lambda: payloads_in_photo(kiosk, code.getvalue()),
         "officer: save a submission": lambda: record_submission(kiosk, kjp_request()),
         "officer/self-check: status by register number": lambda: status_of(kiosk, number),
         "self-check: status by NIK and birth date": lambda: status_by_nik(

@@ -94,23 +94,42 @@ def stop_app(app: AppProcess) -> None:
         app.process.wait()
 
 
+# Switch Flutter's accessibility tree on the moment its placeholder appears, before the app's first
+# frame: a field that takes the focus earlier (autofocus) gets a hidden editing element instead of
+# its accessible one, and then neither a click on it nor typed keys reach it.
+SEMANTICS_AT_START = """
+(() => {
+  const timer = setInterval(() => {
+    const placeholder = document.querySelector('flt-semantics-placeholder');
+    if (placeholder) { clearInterval(timer); placeholder.click(); }
+  }, 2);
+})();
+"""
+
+
 def open_page(context: Any, url: str) -> Any:
     """A new tab on `url`, waited until Flutter painted, with the accessibility tree switched on."""
     page = context.new_page()
     page.bring_to_front()  # keyboard focus goes to the front tab only
     page.goto(url)
     page.wait_for_selector("#loading", state="detached", timeout=30000)
-    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    placeholder = page.locator("flt-semantics-placeholder")
+    if placeholder.count():  # a context launched without SEMANTICS_AT_START
+        placeholder.dispatch_event("click")
     return page
 
 
-def launch_chromium(playwright: Any, profile_dir: str, **options: Any) -> Any:
+def launch_chromium(
+    playwright: Any, profile_dir: str, extra_args: tuple[str, ...] = (), **options: Any
+) -> Any:
     """Debian's Chromium, headless, in a persistent profile (the recipe in FLET.md)."""
-    return playwright.chromium.launch_persistent_context(
+    context = playwright.chromium.launch_persistent_context(
         profile_dir,
         executable_path=str(CHROMIUM),
         headless=True,
-        args=FLAGS,
+        args=[*FLAGS, *extra_args],
         viewport={"width": 1000, "height": 1200},
         **options,
     )
+    context.add_init_script(SEMANTICS_AT_START)
+    return context

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import (
+    OFFICER_APP,
     PAINT_LAG_MS,
     AppProcess,
     chromium_missing_reason,
@@ -23,7 +24,8 @@ from tests.e2e.browser import (
     stop_app,
 )
 
-SCREENS = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "artifacts" / "screens"
 
 
 @pytest.fixture(scope="session")
@@ -38,25 +40,66 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     stop_app(running)
 
 
+OFFICER = ("Budi", "1234")
+
+
+def kiosk_cli(*args: str, data_dir: Path) -> str:
+    """Run a `kiosk` command as a person would (a real process); its output."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
 @pytest.fixture(scope="session")
-def browser_context() -> Iterator[Any]:
+def officer_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """The officer's app as a process, with one officer (`kiosk officer add`) and the sample roster."""
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("e2e-officer")
+    data = folder / "data"
+    kiosk_cli("officer", "add", OFFICER[0], "--pin", OFFICER[1], data_dir=data)
+    roster = ROOT / "assets" / "samples" / "roster-kjp-plus.csv"
+    kiosk_cli("roster", "import", str(roster), "--program", "kjp-plus", data_dir=data)
+    running = start_app(data, folder / "app.log", OFFICER_APP)
+    yield running
+    stop_app(running)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright for the session: its sync API allows only one at a time per thread."""
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = launch_chromium(playwright, tempfile.mkdtemp(prefix="lengkap-chromium-"))
-        yield context
-        context.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright: Any) -> Iterator[Any]:
+    context = launch_chromium(playwright, tempfile.mkdtemp(prefix="lengkap-chromium-"))
+    yield context
+    context.close()
 
 
 class Screens:
     """Opens the app in a tab with its accessibility tree on, and keeps screenshots."""
 
-    def __init__(self, context: Any, url: str) -> None:
+    def __init__(self, context: Any, url: str, data_dir: Path | None = None) -> None:
         self.context = context
         self.url = url
+        self.data_dir = data_dir  # the app process's data folder
 
     def open(self, route: str) -> Any:
         return open_page(self.context, f"{self.url}{route}")
@@ -72,6 +115,11 @@ class Screens:
 @pytest.fixture
 def screens(app: AppProcess, browser_context: Any) -> Screens:
     return Screens(browser_context, app.url)
+
+
+@pytest.fixture
+def officer_screens(officer_app: AppProcess, browser_context: Any) -> Screens:
+    return Screens(browser_context, officer_app.url, officer_app.data_dir)
 
 
 @pytest.fixture

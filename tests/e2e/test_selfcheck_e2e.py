@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -12,26 +11,10 @@ from kiosk.i18n import text
 from kiosk.services.receipts import write_receipt
 from kiosk.services.submissions import record_submission
 from kiosk.services.survey import survey_summary
+from tests.e2e.actions import press, see, type_into
 from tests.support.requests import STUDENT_NIK, kjp_request
 
 pytestmark = pytest.mark.slow
-
-
-def type_into(page: Any, label: str, value: str) -> Any:
-    box = page.get_by_role("textbox", name=label)
-    box.click()
-    expect(box).to_be_focused()  # a key typed before the focus lands is lost
-    page.keyboard.type(value)
-    expect(box).to_have_value(value)
-    return box
-
-
-def press(page: Any, label: str) -> None:
-    page.get_by_role("button", name=label, exact=True).click()
-
-
-def see(page: Any, sentence: str) -> None:
-    expect(page.get_by_text(sentence, exact=False).first).to_be_visible()
 
 
 def test_self_check_by_register_number_shows_status_gaps_and_masked_nik(screens, app_kiosk):

@@ -1,0 +1,93 @@
+"""`kiosk demo`: a local central server, this kiosk enrolled to it, the loop, then the app."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+from tests.support.server import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _server_url(output: str) -> str:
+    found = re.search(r"kiosk-server serve --host 127\.0\.0\.1 --port (\d+)", output)
+    assert found, output
+    return f"http://127.0.0.1:{found.group(1)}"
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
+
+
+def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_path):
+    folder = tmp_path / "demo"
+    result = CliRunner().invoke(
+        cli, ["demo", "--no-app", "--data-dir", str(folder)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    output = result.output
+    for fragment in (
+        "kiosk-server roster publish",
+        "baris 9",  # the bad row of the sample roster, reported by line
+        "kiosk-server device add demo-kiosk",
+        "kiosk enroll --server http://127.0.0.1:",
+        "Perangkat terdaftar sebagai demo-kiosk",
+        "7 perubahan dari server diterapkan",  # the roster came from the server
+        "Tebet",
+        "Muhammad Abdul Rahman",  # found by a misspelt name in the roster the server sent
+        "Nomor registrasi:",
+        "Pengaduan tersimpan",
+        "Jawaban paling lambat",
+        "Terkirim 2 catatan",
+        "Semua data sudah ada di server.",
+        "kiosk-server record set-state",
+        "Dokumen dan data sudah diperiksa dan dinyatakan benar.",  # the state came back
+        "Catatan petugas: Dokumen lengkap (demo)",
+        "Petugas Demo ditambahkan.",
+    ):
+        assert fragment in output, fragment
+    assert not _answers(_server_url(output) + "/health"), "the demo left its server running"
+    assert (folder / "server").is_dir()
+    exported = CliRunner().invoke(cli, ["export", "--data-dir", str(folder)]).output.splitlines()
+    assert sorted(json.loads(line)["kind"] for line in exported) == ["complaint", "submission"]
+
+
+def test_ctrl_c_stops_the_demo_app_and_its_server(tmp_path):
+    folder, port = tmp_path / "demo", free_port()
+    log = (tmp_path / "demo.log").open("wb")
+    command = [sys.executable, "-m", "kiosk", "demo", "--no-browser", "--app-port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(folder)], stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _answers(f"http://127.0.0.1:{port}"):
+            assert process.poll() is None, (tmp_path / "demo.log").read_text()
+            assert time.monotonic() < deadline, "the demo's app did not start"
+            time.sleep(0.2)
+        server = _server_url((tmp_path / "demo.log").read_text())
+        assert _answers(server + "/health")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    output = (tmp_path / "demo.log").read_text()
+    assert "Masuk sebagai Demo dengan PIN 2468" in output
+    assert not _answers(server + "/health"), "Ctrl-C left the demo's server running"
+    assert not _answers(f"http://127.0.0.1:{port}")

@@ -1,0 +1,78 @@
+"""What a person does in the app, as Playwright steps: type into a field, press, choose, read.
+
+Every control is found by its role and accessible name, the way a screen reader finds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+
+def type_into(page: Any, label: str, value: str, *, replace: bool = False) -> Any:
+    """Click the field, wait until it takes keys, type `value` (over what is there if `replace`)."""
+    box = page.get_by_role("textbox", name=label, exact=True)
+    if not box.evaluate("e => e === document.activeElement"):
+        box.click()
+    expect(box).to_be_focused()  # a key typed before the focus lands is lost
+    # Flutter's engine attaches text editing to the field a frame after the focus, and marks it
+    # with autocorrect="on" (every field here keeps Flet's autocorrect=True); keys typed before
+    # that are overwritten by the field's own (empty) state.
+    expect(box).to_have_attribute("autocorrect", "on")
+    if replace:
+        page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    expect(box).to_have_value(value)
+    return box
+
+
+def value_of(page: Any, label: str) -> Any:
+    """The field, focused: Flutter fills an unfocused field's accessible input only once focused.
+
+    Focused the way a screen reader does, not clicked: a tooltip left over from a menu button
+    can lie over the field for a while and take the click.
+    """
+    box = page.get_by_role("textbox", name=label, exact=True)
+    box.focus()
+    expect(box).to_be_focused()
+    expect(box).to_have_attribute("autocorrect", "on")
+    return box
+
+
+def tab_to(page: Any, target: Any, limit: int = 80) -> None:
+    """Press Tab until `target` has the keyboard focus.
+
+    Each press waits for the page's focused element to change; a dropdown menu's focus stays
+    inside Flutter and moves nothing on the page, so that wait is capped at a second.
+    """
+    for _ in range(limit):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        before = page.evaluate_handle("() => document.activeElement")
+        page.keyboard.press("Tab")
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                "before => document.activeElement !== before", arg=before, timeout=1000
+            )
+    expect(target).to_be_focused()
+
+
+def press(page: Any, label: str) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Open the menu named `label` and pick `option`; the menu closes."""
+    page.get_by_role("button", name=label).first.click()
+    item = page.get_by_role("menuitem", name=option, exact=True)
+    if not item.count():
+        item = page.get_by_role("button", name=option, exact=True)
+    item.last.click()
+    expect(page.get_by_role("button", name=option, exact=True)).to_have_count(0)
+
+
+def see(page: Any, sentence: str) -> None:
+    expect(page.get_by_text(sentence, exact=False).first).to_be_visible()
