@@ -67,6 +67,7 @@ def _latest_register_number(data_dir: Path, table: str) -> str:
 
 
 DEMO_OFFICER = ("Demo", "2468")  # sample data only: printed on screen for the newcomer
+DEMO_STAFF = ("supervisor", "demo-lengkap-2468")  # sample data only, never a real account
 DEMO_AREA = "31.74"  # Jakarta Selatan, where the sample roster's people live
 APP_SYNC_INTERVAL = 10.0  # seconds: in a demo the state set on the server should show soon
 
@@ -135,6 +136,27 @@ def demo(
         _run(["status", number], folder)
 
         _run(["officer", "add", DEMO_OFFICER[0], "--pin", DEMO_OFFICER[1]], folder)
+        # A supervisor for the staff console, so the newcomer can answer the complaint too.
+        server.run(
+            "user",
+            "add",
+            DEMO_STAFF[0],
+            "--role",
+            "supervisor",
+            "--password-stdin",
+            stdin=DEMO_STAFF[1] + "\n",
+        )
+        click.secho(
+            "\n"
+            + text(
+                "demo.step_console",
+                lang,
+                url=server.url + "/console",
+                name=DEMO_STAFF[0],
+                password=DEMO_STAFF[1],
+            ),
+            bold=True,
+        )
         if no_app:
             click.secho("\n" + text("demo.outro", lang, folder=folder), bold=True)
             return

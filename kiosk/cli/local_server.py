@@ -92,12 +92,17 @@ class LocalServer:
                 )
             time.sleep(0.1)
 
-    def run(self, *args: str) -> str:
+    def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `kiosk-server ARGS --data-dir FOLDER`, show it and its output; the output."""
         full = [*args, "--data-dir", str(self.folder)]
         show("kiosk-server", full)
         done = subprocess.run(
-            [*SERVER_COMMAND, *full], capture_output=True, text=True, check=False, timeout=120
+            [*SERVER_COMMAND, *full],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
         )
         # Echoed, not inherited: whoever runs the demo (a terminal, a test) sees it in order.
         click.echo(done.stdout, nl=False)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -58,12 +59,24 @@ def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_pa
         "Dokumen dan data sudah diperiksa dan dinyatakan benar.",  # the state came back
         "Catatan petugas: Dokumen lengkap (demo)",
         "Petugas Demo ditambahkan.",
+        "kiosk-server user add supervisor --role supervisor",
+        "/console. Masuk sebagai supervisor",
     ):
         assert fragment in output, fragment
     assert not _answers(_server_url(output) + "/health"), "the demo left its server running"
     assert (folder / "server").is_dir()
     exported = CliRunner().invoke(cli, ["export", "--data-dir", str(folder)]).output.splitlines()
     assert sorted(json.loads(line)["kind"] for line in exported) == ["complaint", "submission"]
+    # The printed staff password signs in to the console the demo points at.
+    from sync.server.staff.accounts import sign_in
+    from sync.server.storage import Database
+
+    database = Database(f"sqlite:///{folder / 'server' / 'server.sqlite'}")
+    try:
+        signed = sign_in(database, "supervisor", "demo-lengkap-2468", now=datetime.now(UTC))
+    finally:
+        database.close()
+    assert signed.ok and signed.user is not None and signed.user.role == "supervisor"
 
 
 def test_ctrl_c_stops_the_demo_app_and_its_server(tmp_path):
