@@ -33,12 +33,14 @@ from sync.errors import (
     Unreachable,
 )
 from sync.protocol import (
+    BUNDLE_CONTENT_TYPE,
     FIRST_RECORD_KINDS,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     AttachmentQuery,
     AttachmentQueryResponse,
     AttachmentStatus,
+    BundleResponse,
     EnrollRequest,
     EnrollResponse,
     ErrorCode,
@@ -48,6 +50,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     canonical_json,
+    encode_bundle,
 )
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -99,6 +102,8 @@ class SyncClient:
             limits = limits.model_copy(update={"record_kinds": FIRST_RECORD_KINDS})
         if "compact_results" not in advertised:
             limits = limits.model_copy(update={"compact_results": False})  # it would refuse it
+        if "attachment_bundles" not in advertised:
+            limits = limits.model_copy(update={"attachment_bundles": False})  # no such route
         if PROTOCOL_VERSION not in limits.protocol_versions:
             raise ProtocolMismatch(
                 f"the server speaks protocol {list(limits.protocol_versions)}, "
@@ -199,6 +204,26 @@ class SyncClient:
                     on_progress(status.received, total)
         return status
 
+    def upload_bundle(self, parts: Sequence[tuple[str, bytes]]) -> BundleResponse:
+        """Several whole photos, (sha256, bytes), each at most one chunk, in one request.
+
+        Only to a server whose limits offer `attachment_bundles`, within `max_body_bytes` and
+        `max_bundle_photos`. Sending a bundle again after a cut is harmless: photos the server
+        kept already answer complete. The answer has one result per photo, in order.
+        """
+        response = self._request(
+            "POST",
+            "/v1/attachments/bundle",
+            content=encode_bundle(list(parts)),
+            content_type=BUNDLE_CONTENT_TYPE,
+        )
+        answer = self._decode(response, BundleResponse, "POST /v1/attachments/bundle")
+        if [result.sha256 for result in answer.results] != [sha for sha, _ in parts]:
+            raise ProtocolMismatch(
+                "the bundle's answer does not list its photos", params={"server": self.server}
+            )
+        return answer
+
     def _resume_point(self, sha256: str, error: SyncError, total: int) -> AttachmentStatus:
         """Where to go on after `error`: the bytes a bad_offset answer names, else ask."""
         received = getattr(error, "received", None)
@@ -235,6 +260,7 @@ class SyncClient:
         content: bytes | None = None,
         params: dict[str, Any] | None = None,
         auth: bool = True,
+        content_type: str = "application/octet-stream",
     ) -> httpx.Response:
         headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Accept": "application/json"}
         if auth:
@@ -248,7 +274,7 @@ class SyncClient:
             headers["Content-Type"] = "application/json"
             headers["Content-Encoding"] = "gzip"
         elif content is not None:
-            headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Type"] = content_type
         where = f"{method} {path}"
         try:
             request = self._http.build_request(

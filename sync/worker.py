@@ -37,6 +37,7 @@ from sync.protocol import (
     RecordKind,
     RecordResult,
     RecordStatus,
+    bundle_overhead,
     canonical_json,
 )
 
@@ -58,8 +59,11 @@ _BISECT = frozenset(
     }
 )
 _PUSH_OVERHEAD = 64  # bytes of PushRequest around its records
-UPLOADS_AT_ONCE = 3  # photos in flight together: enough to hide the server's fsync, few enough
-# that a slow link is not split into many slow uploads
+UPLOADS_AT_ONCE = 3  # uploads (photos or bundles) in flight together: enough to hide the
+# server's fsync, few enough that a slow link is not split into many slow uploads
+# A bundle of small photos holds at most this many chunks' worth: one request instead of one
+# per photo, while a cut bundle (sent again whole) costs a slow link at most a few chunks.
+BUNDLE_CHUNKS = 4
 _SKIPPED = InterruptedError("not started: the run is ending")
 _SCAN_PAGE = 500
 
@@ -314,21 +318,91 @@ class _Run:
         todo = [sha for sha in missing if sha in referring]
         self.bytes_total = sum(sizes[sha] for sha in todo)
         self.progress("attachments")
-        # A few photos in flight at once: while one waits on the server's disk, another is sent.
-        # Only the network runs in the pool; the outcome of each is stored from this thread,
-        # which owns the database connection.
+        # A few uploads in flight at once: while one waits on the server's disk, another is sent.
+        # Small photos go several to a request when the server offers bundles; bigger ones go
+        # chunk by chunk, resumable. Only the network runs in the pool; the outcome of each is
+        # stored from this thread, which owns the database connection.
         abort = threading.Event()
+        jobs = self.upload_jobs(todo, sizes, limits)
         with ThreadPoolExecutor(max(1, self.uploads_at_once), "lengkap-upload") as pool:
-            futures = {
-                pool.submit(self.send_attachment, sha, sizes[sha], abort): sha for sha in todo
-            }
+            futures = [pool.submit(job, abort) for job in jobs]
             try:
                 for future in as_completed(futures):
-                    sha = futures[future]
-                    self.settle_upload(sha, sizes[sha], referring[sha], future.result())
+                    for sha, outcome in future.result().items():
+                        self.settle_upload(sha, sizes[sha], referring[sha], outcome)
             except BaseException:
                 abort.set()  # the others stop before their next photo; the run ends
                 raise
+
+    def upload_jobs(
+        self, todo: list[str], sizes: dict[str, int], limits: Limits
+    ) -> list[Callable[[threading.Event], dict[str, BaseException | None]]]:
+        """One job per bundle of small photos (when offered) and per bigger photo."""
+        jobs: list[Callable[[threading.Event], dict[str, BaseException | None]]] = []
+        bundle: list[str] = []
+        room = min(limits.max_body_bytes, BUNDLE_CHUNKS * limits.chunk_bytes)
+        held = 0
+        for sha in todo:
+            size = sizes[sha]
+            if not limits.attachment_bundles or size > limits.chunk_bytes:
+                jobs.append(partial(self.send_one, sha, size))
+                continue
+            if bundle and (
+                held + size + bundle_overhead(len(bundle) + 1) > room
+                or len(bundle) >= limits.max_bundle_photos
+            ):
+                jobs.append(partial(self.send_bundle, bundle))
+                bundle, held = [], 0
+            bundle.append(sha)
+            held += size
+        if bundle:
+            jobs.append(partial(self.send_bundle, bundle))
+        return jobs
+
+    def send_one(
+        self, sha: str, size: int, abort: threading.Event
+    ) -> dict[str, BaseException | None]:
+        return {sha: self.send_attachment(sha, size, abort)}
+
+    def send_bundle(
+        self, shas: list[str], abort: threading.Event
+    ) -> dict[str, BaseException | None]:
+        """Upload several small photos in one request (in a pool thread); outcomes per photo.
+
+        When the server refuses the bundle as a whole, each photo goes on its own instead.
+        """
+        if abort.is_set() or self.should_stop():
+            return dict.fromkeys(shas, _SKIPPED)
+        outcomes: dict[str, BaseException | None] = {}
+        parts: list[tuple[str, bytes]] = []
+        for sha in shas:
+            try:
+                parts.append((sha, photo_path(self.data_dir, sha).read_bytes()))
+            except OSError as missing:
+                outcomes[sha] = missing
+        if not parts:
+            return outcomes
+        try:
+            answer = self.call(lambda: self.client.upload_bundle(parts))
+        except RequestRefused:
+            for sha, data in parts:
+                outcomes[sha] = self.send_attachment(sha, len(data), abort)
+            return outcomes
+        sent = 0
+        for result, (sha, data) in zip(answer.results, parts, strict=True):
+            if result.complete and result.received == len(data):
+                outcomes[sha] = None
+                sent += len(data)
+            else:
+                outcomes[sha] = RequestRefused(
+                    f"POST /v1/attachments/bundle: {result.code}",
+                    error_code=str(result.code or ErrorCode.SIZE_MISMATCH.value),
+                    message=result.message.model_dump() if result.message else None,
+                )
+        with self.lock:
+            self.bytes_done += sent
+            self.progress("attachments")
+        return outcomes
 
     def send_attachment(self, sha: str, size: int, abort: threading.Event) -> BaseException | None:
         """Upload one photo (in a pool thread); returns what refused it, or None when it is done.

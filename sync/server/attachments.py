@@ -11,7 +11,9 @@ import contextlib
 import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -24,6 +26,36 @@ except ImportError:  # pragma: no cover - Windows runs one process; the OS lock 
     fcntl = None  # type: ignore[assignment]
 
 _READ_BLOCK = 1024 * 1024
+# Threads that flush a bundle's files to disk side by side: the file system joins their
+# flushes into fewer journal commits (here about three times faster than one after another).
+_FLUSHERS = 8
+_flush_pool: ThreadPoolExecutor | None = None
+_flush_pool_lock = threading.Lock()
+
+
+def _fsync_path(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_all(paths: list[Path]) -> None:
+    """fsync every file of `paths`, in parallel; raises the first failure after all are done."""
+    global _flush_pool
+    if len(paths) <= 1:
+        for path in paths:
+            _fsync_path(path)
+        return
+    with _flush_pool_lock:  # created on first use, in the process that serves (after a fork)
+        if _flush_pool is None:
+            _flush_pool = ThreadPoolExecutor(_FLUSHERS, "lengkap-fsync")
+        pool = _flush_pool
+    futures = [pool.submit(_fsync_path, path) for path in paths]
+    wait(futures)
+    for future in futures:
+        future.result()
 
 
 class BlobStore(Protocol):
@@ -49,6 +81,14 @@ class BlobStore(Protocol):
         """Check and keep an object that arrived in one piece; returns its size.
 
         RequestError hash_mismatch when `data` is not `sha256`'s bytes; nothing is kept then.
+        """
+        ...
+
+    def put_many(self, items: list[tuple[str, bytes]]) -> dict[str, RequestError | int]:
+        """Check and keep several objects that arrived whole, each as put_whole would.
+
+        Returns per SHA-256 its size, or the RequestError that refused it (nothing of that one
+        is kept). Every object answered with a size is durable when this returns.
         """
         ...
 
@@ -150,6 +190,33 @@ class DirectoryStore:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
         return len(data)
+
+    def put_many(self, items: list[tuple[str, bytes]]) -> dict[str, RequestError | int]:
+        # Written first, flushed to disk together, then renamed: an object is whole or absent,
+        # and the disk's write-back for one overlaps the next photo's writing.
+        outcome: dict[str, RequestError | int] = {}
+        written: list[tuple[str, Path]] = []
+        try:
+            for sha256, data in items:
+                if hashlib.sha256(data).hexdigest() != sha256:
+                    outcome[sha256] = RequestError(ErrorCode.HASH_MISMATCH, "sha256", received=0)
+                    continue
+                temporary = self.partial / f"{sha256}.{secrets.token_hex(4)}.whole"
+                descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                written.append((sha256, temporary))
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(data)
+                outcome[sha256] = len(data)
+            _fsync_all([temporary for _sha256, temporary in written])
+            for sha256, temporary in written:
+                target = self._object(sha256)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(temporary, target)  # atomic: an object is whole or absent
+        finally:
+            for _sha256, temporary in written:
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
+        return outcome
 
     def discard(self, sha256: str) -> None:
         with self._locked(sha256):

@@ -24,6 +24,7 @@ from sync.protocol import (
     AttachmentQuery,
     AttachmentQueryResponse,
     AttachmentStatus,
+    BundleResponse,
     EnrollRequest,
     EnrollResponse,
     ErrorCode,
@@ -262,6 +263,47 @@ async def put_chunk(
                 offset=offset,
                 total=total,
                 chunk=chunk,
+                now=state.clock(),
+            )
+        )
+
+
+@router.post(
+    "/v1/attachments/bundle",
+    response_model=BundleResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+    tags=["attachments"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/vnd.lengkap.bundle": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def post_bundle(
+    request: Request, ticket: GateTicket, device: AuthenticatedDevice
+) -> BundleResponse:
+    """Several whole photos, each at most one chunk, in one request; answered photo by photo.
+
+    One credential check, one gate slot and one commit for the bundle instead of one per photo.
+    A body over max_body_bytes is refused before it is read (413 body_too_large).
+    """
+    state = server(request)
+    limits = state.settings.limits
+    if not limits.attachment_bundles:
+        raise RequestError(ErrorCode.NOT_FOUND, "bundles are off")
+    body = await read_body(request, limits.max_body_bytes)
+    async with state.gate.entered(ticket):
+        return await run_in_threadpool(
+            lambda: uploads.receive_bundle(
+                state.database,
+                state.store,
+                limits,
+                device_id=device.id,
+                body=body,
                 now=state.clock(),
             )
         )

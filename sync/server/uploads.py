@@ -14,7 +14,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from sync.protocol import SHA256_PATTERN, AttachmentStatus, ErrorCode, Limits
+from sync.protocol import (
+    SHA256_PATTERN,
+    AttachmentStatus,
+    BundlePartResult,
+    BundleResponse,
+    ErrorCode,
+    Limits,
+    decode_bundle,
+)
 from sync.server import audit
 from sync.server.attachments import BlobStore
 from sync.server.errors import RequestError
@@ -127,6 +135,103 @@ def receive_chunk(
         _register(database, connection, sha256, size, now)
         _audit(connection, device_id, sha256, now, "stored", None)
     return AttachmentStatus(sha256=sha256, received=size, complete=True)
+
+
+def receive_bundle(
+    database: Database,
+    store: BlobStore,
+    limits: Limits,
+    *,
+    device_id: int,
+    body: bytes,
+    now: datetime,
+) -> BundleResponse:
+    """Several whole photos from one request, answered photo by photo.
+
+    The bundle as a whole is refused (nothing kept) when it is not well formed, lists more
+    photos than `max_bundle_photos`, the same photo twice, or a photo bigger than one chunk.
+    Otherwise each photo stands alone: one whose bytes do not hash to its SHA-256 is refused by
+    name (hash_mismatch) and not kept, the others are checked, written, flushed to disk, then
+    registered with their audit events in one transaction, before the answer says so.
+    """
+    try:
+        header, data = decode_bundle(body)
+    except ValueError:
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "bundle", field="body") from None
+    parts = header.parts
+    if len(parts) > limits.max_bundle_photos:
+        raise RequestError(ErrorCode.BATCH_TOO_LARGE, "bundle", limit=limits.max_bundle_photos)
+    if len({part.sha256 for part in parts}) != len(parts):
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "bundle twice", field="parts")
+    if any(part.size > limits.chunk_bytes for part in parts):
+        # Bigger photos go chunk by chunk, so that a cut upload resumes.
+        raise RequestError(ErrorCode.ATTACHMENT_TOO_LARGE, "bundle", limit=limits.chunk_bytes)
+    held = {part.sha256: store.size(part.sha256) for part in parts}
+    fresh = [(part.sha256, chunk) for part, chunk in zip(parts, data, strict=True)]
+    fresh = [(sha256, chunk) for sha256, chunk in fresh if held[sha256] is None]
+    outcome = store.put_many(fresh)
+    results: list[BundlePartResult] = []
+    events: list[tuple[str, str, str | None]] = []
+    registered: list[tuple[str, int]] = []
+    for part in parts:
+        size = held[part.sha256]
+        if size is not None:
+            # Kept before (a resend after a cut, another device's photo): done already.
+            if size != part.size:
+                results.append(
+                    _refused(
+                        part.sha256,
+                        RequestError(ErrorCode.SIZE_MISMATCH, "total", received=size),
+                        received=size,
+                    )
+                )
+                continue
+            registered.append((part.sha256, size))
+            results.append(BundlePartResult(sha256=part.sha256, complete=True, received=size))
+            continue
+        kept = outcome[part.sha256]
+        if isinstance(kept, RequestError):
+            events.append((part.sha256, "refused", kept.code.value))
+            log.info("attachment refused sha256=%s code=%s", part.sha256[:12], kept.code.value)
+            results.append(_refused(part.sha256, kept))
+            continue
+        registered.append((part.sha256, kept))
+        events.append((part.sha256, "stored", None))
+        results.append(BundlePartResult(sha256=part.sha256, complete=True, received=kept))
+        if store.received(part.sha256):
+            store.discard(part.sha256)  # an earlier, cut upload of the same photo
+    # Registry rows and audit events of the whole bundle in one transaction: one commit.
+    with database.write() as connection:
+        if registered:
+            connection.execute(
+                database.insert_ignoring_duplicates(attachments),
+                [{"sha256": sha, "size": size, "stored_at": now} for sha, size in registered],
+            )
+        audit.append_many(
+            connection,
+            [
+                {
+                    "at": now,
+                    "action": "attachment",
+                    "device_id": device_id,
+                    "fingerprint": sha256,
+                    "outcome": outcome_name,
+                    "code": code,
+                }
+                for sha256, outcome_name, code in events
+            ],
+        )
+    return BundleResponse(results=tuple(results))
+
+
+def _refused(sha256: str, error: RequestError, received: int = 0) -> BundlePartResult:
+    return BundlePartResult(
+        sha256=sha256,
+        complete=False,
+        received=received,
+        code=error.code,
+        message=error.response().error.message,
+    )
 
 
 def _registered_size(database: Database, sha256: str) -> int | None:

@@ -7,8 +7,10 @@ import hashlib
 import os
 
 import pytest
+from sqlalchemy import select
 
-from sync.protocol import RecordStatus
+from sync.protocol import BUNDLE_CONTENT_TYPE, RecordStatus, encode_bundle
+from sync.server.storage import audit
 from tests.server.records import push_body, submission_record
 
 
@@ -191,3 +193,118 @@ def test_a_registered_photo_missing_from_the_store_counts_as_missing(live_server
         assert _missing(client, sha) == []
         again = client.post("/v1/push", json=push_body(record)).json()["results"][0]
     assert again["status"] == RecordStatus.ACCEPTED
+
+
+# -- bundles: several whole photos in one request ---------------------------------------------
+
+
+def _bundle(client, parts, **headers):
+    return client.post(
+        "/v1/attachments/bundle",
+        content=encode_bundle(parts),
+        headers={"Content-Type": BUNDLE_CONTENT_TYPE, **headers},
+    )
+
+
+def _audit_outcomes(live_server, *shas):
+    with live_server.state.database.read() as connection:
+        rows = connection.execute(
+            select(audit.c.fingerprint, audit.c.outcome, audit.c.code).where(
+                audit.c.fingerprint.in_(shas)
+            )
+        ).all()
+    return sorted((row.fingerprint, row.outcome, row.code) for row in rows)
+
+
+def test_the_limits_offer_bundles(live_server):
+    limits = live_server.settings.limits
+    assert limits.attachment_bundles is True and limits.max_bundle_photos >= 2
+
+
+def test_a_bundle_of_photos_is_kept_and_registered_with_an_audit_row_each(live_server, device):
+    photos = [_photo(size) for size in (700, 1500, live_server.settings.limits.chunk_bytes)]
+    shas = [sha for _, sha in photos]
+    with device.client() as client:
+        answer = _bundle(client, [(sha, data) for data, sha in photos])
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["results"] == [
+            {"sha256": sha, "complete": True, "received": len(data)} for data, sha in photos
+        ]
+        assert _missing(client, *shas) == []
+        # Sent again (an answer lost on the way): harmless, and nothing is stored twice.
+        again = _bundle(client, [(sha, data) for data, sha in photos])
+        assert [result["complete"] for result in again.json()["results"]] == [True] * 3
+    for data, sha in photos:
+        with live_server.state.store.open(sha) as handle:
+            assert handle.read() == data
+    assert _audit_outcomes(live_server, *shas) == sorted((sha, "stored", None) for sha in shas)
+
+
+def test_a_photo_with_the_wrong_hash_is_refused_by_name_and_the_others_kept(live_server, device):
+    good, sha_good = _photo(800)
+    bad, sha_bad = _photo(900)
+    other, sha_other = _photo(1000)
+    damaged = bad[:-1] + bytes([bad[-1] ^ 1])
+    with device.client() as client:
+        answer = _bundle(client, [(sha_good, good), (sha_bad, damaged), (sha_other, other)])
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [result["sha256"] for result in results] == [sha_good, sha_bad, sha_other]
+        assert [result["complete"] for result in results] == [True, False, True]
+        assert results[1]["code"] == "hash_mismatch" and results[1]["message"]["en"]
+        assert _missing(client, sha_good, sha_bad, sha_other) == [sha_bad]
+    store = live_server.state.store
+    assert store.size(sha_bad) is None and store.received(sha_bad) == 0  # nothing half-way
+    assert not list(store.partial.glob(f"{sha_bad}*"))
+    assert _audit_outcomes(live_server, sha_good, sha_bad, sha_other) == sorted(
+        [
+            (sha_good, "stored", None),
+            (sha_bad, "refused", "hash_mismatch"),
+            (sha_other, "stored", None),
+        ]
+    )
+
+
+def test_a_bundle_over_the_body_limit_is_refused_before_it_is_read(live_server, device):
+    limits = live_server.settings.limits
+    photos = [
+        _photo(limits.chunk_bytes) for _ in range(limits.max_body_bytes // limits.chunk_bytes)
+    ]
+    with device.client() as client:
+        answer = _bundle(client, [(sha, data) for data, sha in photos])
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "body_too_large"
+        assert _missing(client, *(sha for _, sha in photos)) == [sha for _, sha in photos]
+
+
+def test_a_bundle_that_breaks_a_rule_is_refused_whole(live_server, device):
+    limits = live_server.settings.limits
+    big, sha_big = _photo(limits.chunk_bytes + 1)
+    small, sha_small = _photo(10)
+    with device.client() as client:
+        too_big = _bundle(client, [(sha_small, small), (sha_big, big)])
+        assert too_big.status_code == 413
+        assert too_big.json()["error"]["code"] == "attachment_too_large"
+        twice = _bundle(client, [(sha_small, small), (sha_small, small)])
+        assert twice.status_code == 400
+        many = [_photo(1) for _ in range(limits.max_bundle_photos + 1)]
+        crowded = _bundle(client, [(sha, data) for data, sha in many])
+        assert crowded.status_code == 413
+        assert crowded.json()["error"]["code"] == "batch_too_large"
+        body = encode_bundle([(sha_small, small)])
+        for broken in (body[:-1], body + b"x", b"\x00\x00", b"\x00\x00\x00\x09not json!"):
+            answer = client.post(
+                "/v1/attachments/bundle",
+                content=broken,
+                headers={"Content-Type": BUNDLE_CONTENT_TYPE},
+            )
+            assert answer.status_code == 400, broken
+            assert answer.json()["error"]["code"] == "malformed_request"
+        assert _missing(client, sha_small, sha_big) == [sha_small, sha_big]
+
+
+def test_bundles_need_a_credential(live_server):
+    data, sha = _photo(10)
+    with live_server.client() as client:
+        answer = _bundle(client, [(sha, data)])
+    assert answer.status_code == 401

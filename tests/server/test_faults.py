@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 import time
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.server.records import push_body, submission_record
 
@@ -47,3 +53,38 @@ def test_an_unexpected_fault_answers_500_in_the_protocols_error_shape(
     error = answer.json()["error"]
     assert error["code"] == "internal_error"
     assert "gangguan" in error["message"]["id"] and "fault" in error["message"]["en"]
+
+
+def test_postgresql_connections_cut_under_the_server_cost_at_most_one_answer(live_server, device):
+    """Without pool_pre_ping a dead pooled connection fails the one request that drew it, which a
+    device retries; SQLAlchemy then drops the pool's older connections, so the next succeed."""
+    database = live_server.state.database
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server connections to cut")
+    query = {"sha256s": [hashlib.sha256(b"cut").hexdigest()]}
+    with device.client() as client:
+        for _ in range(3):  # connections back in the pool, idle
+            assert client.post("/v1/attachments/query", json=query).status_code == 200
+        killer = create_engine(database.url, poolclass=NullPool)
+        try:
+            with killer.connect() as connection:
+                killed = connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+        finally:
+            killer.dispose()
+        assert killed >= 1
+    # A connection per request: a failed request's connection is not reused by the next.
+    with device.client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        try:
+            first = client.post("/v1/attachments/query", json=query).status_code
+        except httpx.TransportError:
+            first = None  # a fault in the credential check: the connection is dropped
+        statuses = [client.post("/v1/attachments/query", json=query).status_code for _ in range(3)]
+    # The one request that drew a dead connection fails in a way a device retries (500 or a
+    # dropped connection); every later one finds fresh connections.
+    assert first in (200, 500, None)
+    assert statuses == [200, 200, 200]

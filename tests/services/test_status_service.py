@@ -11,7 +11,9 @@ def test_missing_documents_are_listed_until_staff_verify_the_submission(kiosk):
     assert open_report.missing_documents
     assert open_report.next_step_code == "next.bring_missing"
 
-    kiosk.db.execute("UPDATE submissions SET state = 'verified' WHERE register_number = ?", [number])
+    kiosk.db.execute(
+        "UPDATE submissions SET state = 'verified' WHERE register_number = ?", [number]
+    )
     verified = status_of(kiosk, number)
     assert verified.missing_documents == ()
     assert verified.next_step_code == "next.submission.verified"

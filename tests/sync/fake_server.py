@@ -26,6 +26,7 @@ from sync.protocol import (
     PushRequest,
     RecordStatus,
     body_fingerprint,
+    decode_bundle,
 )
 
 BASE_URL = "https://lengkap.test"
@@ -68,6 +69,7 @@ class FakeServer:
     )
     log: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, wire bytes
     put_bytes: int = 0
+    bundles: int = 0  # bundle requests that reached the server
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -103,6 +105,8 @@ class FakeServer:
             query = AttachmentQuery.model_validate(self.json(request))
             missing = [sha for sha in query.sha256s if sha not in self.complete]
             return httpx.Response(200, json={"missing": missing})
+        if (method, path) == ("POST", "/v1/attachments/bundle"):
+            return self.bundle(request)
         if path.startswith("/v1/attachments/"):
             sha = path.rsplit("/", 1)[1]
             if method == "GET":
@@ -196,6 +200,32 @@ class FakeServer:
                 return error(422, ErrorCode.HASH_MISMATCH)
             self.complete.add(sha)
         return self.attachment_status(sha)
+
+    def bundle(self, request: httpx.Request) -> httpx.Response:
+        if not self.limits.attachment_bundles:
+            return httpx.Response(404, text="<html>not found</html>")
+        if len(request.content) > self.limits.max_body_bytes:
+            return error(413, ErrorCode.BODY_TOO_LARGE)
+        header, parts = decode_bundle(request.content)
+        self.bundles += 1
+        results: list[dict[str, Any]] = []
+        for part, data in zip(header.parts, parts, strict=True):
+            self.put_bytes += len(data)
+            if hashlib.sha256(data).hexdigest() != part.sha256:
+                results.append(
+                    {
+                        "sha256": part.sha256,
+                        "complete": False,
+                        "received": 0,
+                        "code": ErrorCode.HASH_MISMATCH.value,
+                        "message": {"id": "id:hash", "en": "en:hash"},
+                    }
+                )
+                continue
+            self.attachments[part.sha256] = bytearray(data)
+            self.complete.add(part.sha256)
+            results.append({"sha256": part.sha256, "complete": True, "received": len(data)})
+        return httpx.Response(200, json={"results": results})
 
     def pull(self, request: httpx.Request) -> httpx.Response:
         cursor = request.url.params.get("cursor")

@@ -354,3 +354,30 @@ def test_a_compact_push_asks_for_it_and_a_full_push_does_not(server, client):
     client.push([_record("c-1")], compact=True)
     client.push([_record("c-2")])
     assert [body["compact_results"] for body in sent] == [True, False]
+
+
+def test_a_server_from_before_bundles_is_not_sent_them(server, client):
+    older = Limits().model_dump(mode="json")
+    del older["attachment_bundles"], older["max_bundle_photos"]
+    server.before.append(answer(httpx.Response(200, json=older), path="/v1/limits"))
+    assert client.limits().attachment_bundles is False
+    assert client.limits().attachment_bundles is True
+
+
+def test_a_bundle_is_answered_photo_by_photo_in_its_order(server, client):
+    photos = [os.urandom(size) for size in (10, 20, 30)]
+    parts = [(hashlib.sha256(data).hexdigest(), data) for data in photos]
+    damaged = (parts[1][0], photos[1][:-1] + b"?")
+    answer_ = client.upload_bundle([parts[0], damaged, parts[2]])
+    assert [r.complete for r in answer_.results] == [True, False, True]
+    assert answer_.results[1].code == ErrorCode.HASH_MISMATCH
+    assert server.complete == {parts[0][0], parts[2][0]}
+
+
+def test_a_bundle_answer_that_does_not_list_its_photos_is_not_trusted(server, client):
+    data = b"photo"
+    sha = hashlib.sha256(data).hexdigest()
+    wrong = httpx.Response(200, json={"results": []})
+    server.before.append(answer(wrong, path="/v1/attachments/bundle"))
+    with pytest.raises(ProtocolMismatch):
+        client.upload_bundle([(sha, data)])

@@ -478,6 +478,7 @@ def test_retry_after_is_a_floor_with_jitter_above_it(kiosk, server, run, submit)
 
 
 def test_a_photo_the_server_lacks_is_sent_without_asking_where_to_start(kiosk, server, run, submit):
+    server.limits = Limits(attachment_bundles=False)  # one by one, chunk by chunk
     submit(photos=2)
     assert run().attachments_uploaded == 2
     methods = [(method, path.split("/")[2]) for method, path, _ in server.log]
@@ -514,3 +515,105 @@ def test_records_of_a_kind_the_server_does_not_take_wait_for_it(kiosk, server, r
     report = run()  # the server was upgraded
     assert report.is_complete and report.sent == 1
     assert [stored.kind for stored in server.records.values()].count("survey") == 1
+
+
+# -- bundles: several small photos in one request --------------------------------------------
+
+BUNDLE = "/v1/attachments/bundle"
+
+
+def _bundle_posts(server) -> int:
+    return sum(1 for method, path, _ in server.log if (method, path) == ("POST", BUNDLE))
+
+
+def test_small_photos_go_several_to_a_request(kiosk, server, run, submit):
+    for _ in range(3):
+        submit(photos=2)
+    report = run()
+    assert report.is_complete and report.attachments_uploaded == 6
+    assert _bundle_posts(server) == server.bundles == 1
+    assert not any(method == "PUT" for method, _, _ in server.log)
+    assert len(server.records) == 3
+    for sha in server.complete:
+        assert bytes(server.attachments[sha]) == photo_path(kiosk.data_dir, sha).read_bytes()
+
+
+def test_bundles_stay_within_the_advertised_body_and_count(kiosk, server, run, submit):
+    for _ in range(4):
+        submit(photos=2)
+    sizes = [
+        photo_path(kiosk.data_dir, sha).stat().st_size
+        for r in outbox.due_rows(kiosk.db)
+        for sha in r.attachments
+    ]
+    server.limits = Limits(max_bundle_photos=3, chunk_bytes=max(sizes), max_body_bytes=10**7)
+    assert run().attachments_uploaded == 8
+    assert server.bundles == 3  # 3 + 3 + 2
+    server.log.clear()
+    for _ in range(2):
+        submit(photos=2)
+    server.limits = Limits(chunk_bytes=max(sizes), max_body_bytes=2 * max(sizes) + 400)
+    assert run().attachments_uploaded == 4
+    sent = [size for method, path, size in server.log if (method, path) == ("POST", BUNDLE)]
+    assert len(sent) >= 2 and max(sent) <= server.limits.max_body_bytes
+
+
+def test_a_photo_bigger_than_a_chunk_goes_chunk_by_chunk_beside_the_bundles(
+    kiosk, server, run, submit
+):
+    for _ in range(3):
+        submit(photos=2)
+    sizes = sorted(
+        photo_path(kiosk.data_dir, sha).stat().st_size
+        for r in outbox.due_rows(kiosk.db)
+        for sha in r.attachments
+    )
+    server.limits = Limits(chunk_bytes=sizes[-2])  # only the largest is bigger than a chunk
+    assert run().attachments_uploaded == 6
+    assert server.bundles >= 1  # the five others, at most four chunks' worth to a bundle
+    puts = [path for method, path, _ in server.log if method == "PUT"]
+    assert len(puts) == 2 and len(set(puts)) == 1  # one photo, two chunks
+
+
+def test_a_damaged_photo_in_a_bundle_quarantines_only_its_record(kiosk, server, run, submit):
+    damaged = submit(photos=2)
+    kept = submit(photos=2)
+    (row,) = [r for r in outbox.due_rows(kiosk.db) if r.client_id == damaged]
+    path = photo_path(kiosk.data_dir, row.attachments[1])
+    data = path.read_bytes()
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # same size, other bytes
+    report = run()
+    assert server.bundles == 1
+    assert [(i.client_id, i.code) for i in report.quarantined] == [(damaged, "hash_mismatch")]
+    assert set(server.records) == {kept}
+    assert row.attachments[1] not in server.complete
+    assert row.attachments[0] in server.complete  # the good photos of the bundle were kept
+    assert report.attachments_uploaded == 3
+
+
+def test_a_cut_bundle_is_sent_again(kiosk, server, run, submit):
+    submit(photos=2)
+    server.before.append(cut(1, path=BUNDLE))
+    report = run()
+    assert report.is_complete and report.attachments_uploaded == 2
+    assert _bundle_posts(server) == 2 and server.bundles == 1
+
+
+def test_a_bundle_refused_whole_falls_back_to_one_photo_at_a_time(kiosk, server, run, submit):
+    submit(photos=2)
+    server.before.append(answer(error(413, ErrorCode.BODY_TOO_LARGE), path=BUNDLE))
+    report = run()
+    assert report.is_complete and report.attachments_uploaded == 2
+    assert sum(1 for method, _, _ in server.log if method == "PUT") == 2
+
+
+def test_an_older_server_without_bundles_gets_photos_one_by_one(kiosk, server, run, submit):
+    submit(photos=2)
+    older = server.limits.model_dump(mode="json")
+    for added in ("attachment_bundles", "max_bundle_photos"):
+        older.pop(added)
+    server.before.append(answer(httpx.Response(200, json=older), times=5, path="/v1/limits"))
+    report = run()
+    assert report.is_complete and report.attachments_uploaded == 2
+    assert _bundle_posts(server) == 0
+    assert sum(1 for method, _, _ in server.log if method == "PUT") == 2
