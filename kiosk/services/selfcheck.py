@@ -6,18 +6,14 @@ unknown NIK give the same answer, so the kiosk never confirms that someone's NIK
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.identity import parse_nik
 from kiosk.domain.payloads import PayloadKind
 from kiosk.errors import InputError, NotFoundError
-from kiosk.scan.decode import scan_file
-from kiosk.services.scanning import classify_read, open_scanned_receipt
+from kiosk.services.scanning import open_scanned_receipt, payloads_in_photo
 from kiosk.services.status import StatusReport, status_of
 
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})\s*$")
@@ -80,20 +76,8 @@ def _nothing_found() -> NotFoundError:
 
 def status_from_photo(kiosk: Kiosk, data: bytes, *, name: str = "photo") -> StatusReport:
     """Decode a photo of a receipt, check its signature, and open its record's status."""
-    folder = kiosk.data_dir / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    # The decoder reads files (it checks size and type first); the photo lives only for the scan.
-    handle, path = tempfile.mkstemp(dir=folder, suffix=".img")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        scanned = scan_file(path)
-    finally:
-        Path(path).unlink(missing_ok=True)
-    if scanned.error is not None:
-        raise scanned.error
-    if not scanned.reads:
+    payloads = payloads_in_photo(kiosk, data, name=name)
+    if not payloads:
         raise InputError("no code found in the photo", where=name, code="selfcheck.no_code")
-    payloads = [classify_read(kiosk, read.text, read.raw) for read in scanned.reads]
     receipts = [p for p in payloads if p.kind is PayloadKind.RECEIPT] or payloads
     return open_scanned_receipt(kiosk, receipts[0])

@@ -204,6 +204,20 @@ def _audit_sign_in(connection: Connection, now: datetime, user_id: int, outcome:
     )
 
 
+def _audit_account_change(
+    connection: Connection, now: datetime, actor: StaffUser | None, action: str, user_id: int
+) -> None:
+    """A change to an existing account; no actor when it came from the command line."""
+    record_staff_action(
+        connection,
+        at=now,
+        staff_user_id=actor.id if actor else None,
+        action=action,
+        outcome="ok",
+        detail={"user_id": user_id},
+    )
+
+
 def list_users(db: Database) -> list[StaffAccount]:
     with db.read() as connection:
         rows = connection.execute(select(staff_users).order_by(staff_users.c.name)).all()
@@ -243,14 +257,7 @@ def set_password(
                 locked_until=None,
             )
         )
-        record_staff_action(
-            connection,
-            at=now,
-            staff_user_id=actor.id if actor else None,
-            action="set_password",
-            outcome="ok",
-            detail={"user_id": row.id},
-        )
+        _audit_account_change(connection, now, actor, "set_password", row.id)
 
 
 def disable_user(db: Database, name: str, *, now: datetime, actor: StaffUser | None = None) -> None:
@@ -265,14 +272,7 @@ def disable_user(db: Database, name: str, *, now: datetime, actor: StaffUser | N
             connection.execute(
                 update(staff_users).where(staff_users.c.id == row.id).values(disabled_at=now)
             )
-        record_staff_action(
-            connection,
-            at=now,
-            staff_user_id=actor.id if actor else None,
-            action="user_disable",
-            outcome="ok",
-            detail={"user_id": row.id},
-        )
+        _audit_account_change(connection, now, actor, "user_disable", row.id)
 
 
 def is_active(db: Database, user: StaffUser) -> bool:

@@ -19,12 +19,7 @@ from kiosk.domain.complaints import ComplaintCategory, deadlines_for
 from kiosk.i18n import text
 from sync.server.errors import BadFilter, StaffError, StaffNotFound
 from sync.server.staff.accounts import StaffUser
-from sync.server.staff.casework import (
-    clean_text,
-    commit_change,
-    load_for_change,
-    viewing,
-)
+from sync.server.staff.casework import change_case, clean_text, viewing
 from sync.server.staff.history import HistoryEntry, case_history, record_staff_action
 from sync.server.staff.intake import catch_up
 from sync.server.staff.masking import mask_number, mask_numbers_in_text
@@ -253,30 +248,20 @@ def _change(
     actor: StaffUser,
     register_number: str,
     action: Action,
-    *,
-    version: int,
-    now: datetime,
     **write: Any,
 ) -> int:
-    """Load with every check, then write; `write` goes to commit_change (minus new_state)."""
-    compute = write.pop("compute", None)
-    with db.write() as connection:
-        loaded = load_for_change(
-            connection,
-            actor,
-            register_number,
-            kind="complaint",
-            action=action,
-            action_name=action.value,
-            version=version,
-            allowed_in=COMPLAINT_MOVES[action],
-        )
-        _, target = complaint_move(action, loaded.state)
-        if compute is not None:
-            write = {**write, **compute(connection, loaded)}
-        return commit_change(
-            db, connection, loaded, actor, action=action.value, now=now, new_state=target, **write
-        )
+    """One complaint action through casework.change_case; `write` goes on to it."""
+    return change_case(
+        db,
+        actor,
+        register_number,
+        kind="complaint",
+        permission=action,
+        action_name=action.value,
+        allowed_in=COMPLAINT_MOVES[action],
+        move=lambda state: complaint_move(action, state)[1],
+        **write,
+    )
 
 
 def _in_progress_note(target_team: str | None = None) -> str:

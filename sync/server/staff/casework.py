@@ -9,7 +9,7 @@ are written together, or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,6 +228,46 @@ def commit_change(
         detail=audit_detail,
     )
     return loaded.version + 1
+
+
+def change_case(
+    db: Database,
+    actor: StaffUser,
+    register_number: str,
+    *,
+    kind: str,
+    permission: Action,
+    action_name: str,
+    allowed_in: Mapping[str, str | None],
+    move: Callable[[str], str | None],
+    version: int,
+    now: datetime,
+    compute: Callable[[Connection, LoadedCase], Mapping[str, Any]] | None = None,
+    **write: Any,
+) -> int:
+    """Load the case with every check, then write one staff action; returns the new version.
+
+    `move(state)` is the new state (None keeps it). `compute(connection, loaded)` adds the
+    commit_change arguments that need the loaded case; a `new_state` it returns overrides `move`.
+    """
+    with db.write() as connection:
+        loaded = load_for_change(
+            connection,
+            actor,
+            register_number,
+            kind=kind,
+            action=permission,
+            action_name=action_name,
+            version=version,
+            allowed_in=allowed_in,
+        )
+        target = move(loaded.state)
+        if compute is not None:
+            write = {**write, **compute(connection, loaded)}
+        target = write.pop("new_state", target)
+        return commit_change(
+            db, connection, loaded, actor, action=action_name, now=now, new_state=target, **write
+        )
 
 
 def _seconds(later: datetime, earlier: datetime) -> int:

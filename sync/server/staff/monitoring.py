@@ -231,34 +231,35 @@ def _counts(
     ]
 
 
-def submissions_by_region(connection: Connection, filters: Filters, now: datetime) -> Table:
+def _complete_by_stage(
+    connection: Connection,
+    filters: Filters,
+    name: str,
+    measures: tuple[str, str],
+    counted: tuple[str, str],
+) -> Table:
+    """Submissions per region, program and stage: two counts (named `counted`) and the second as
+    a percentage of the first; groups where the first is zero are left out."""
     rows = _counts(
-        connection,
-        filters,
-        kind="submission",
-        by=("region", "program", "stage"),
-        measures=("records", "complete"),
+        connection, filters, kind="submission", by=("region", "program", "stage"), measures=measures
     )
     return Table(
-        "submissions_by_region",
-        ("region", "program", "stage", "submissions", "complete", "complete_pct"),
+        name,
+        ("region", "program", "stage", *counted, "complete_pct"),
         tuple((*r, _pct(r[4], r[3])) for r in rows if r[3]),
     )
+
+
+def submissions_by_region(connection: Connection, filters: Filters, now: datetime) -> Table:
+    measures = ("records", "complete")
+    counted = ("submissions", "complete")
+    return _complete_by_stage(connection, filters, "submissions_by_region", measures, counted)
 
 
 def first_visit_completeness(connection: Connection, filters: Filters, now: datetime) -> Table:
-    rows = _counts(
-        connection,
-        filters,
-        kind="submission",
-        by=("region", "program", "stage"),
-        measures=("first_visit", "first_visit_complete"),
-    )
-    return Table(
-        "first_visit_completeness",
-        ("region", "program", "stage", "first_visits", "complete_first_time", "complete_pct"),
-        tuple((*r, _pct(r[4], r[3])) for r in rows if r[3]),
-    )
+    measures = ("first_visit", "first_visit_complete")
+    counted = ("first_visits", "complete_first_time")
+    return _complete_by_stage(connection, filters, "first_visit_completeness", measures, counted)
 
 
 def missing_documents(connection: Connection, filters: Filters, now: datetime) -> Table:

@@ -23,13 +23,7 @@ from sync.server.errors import BadFilter, StaffError
 from sync.server.rules import RuleBook
 from sync.server.staff.accounts import StaffUser
 from sync.server.staff.cases import Note, _notes
-from sync.server.staff.casework import (
-    LoadedCase,
-    clean_text,
-    commit_change,
-    load_for_change,
-    viewing,
-)
+from sync.server.staff.casework import LoadedCase, change_case, clean_text, viewing
 from sync.server.staff.checks import Mismatch, roster_mismatches
 from sync.server.staff.history import HistoryEntry, case_history
 from sync.server.staff.intake import catch_up
@@ -268,30 +262,20 @@ def _change(
     register_number: str,
     action: str,
     permission: Action,
-    *,
-    version: int,
-    now: datetime,
-    compute: Any = None,
     **write: Any,
 ) -> int:
-    with db.write() as connection:
-        loaded = load_for_change(
-            connection,
-            actor,
-            register_number,
-            kind="submission",
-            action=permission,
-            action_name=action,
-            version=version,
-            allowed_in=SUBMISSION_MOVES[action],
-        )
-        _, target = submission_move(action, loaded.state)
-        if compute is not None:
-            write = {**write, **compute(connection, loaded)}
-        target = write.pop("new_state", target)
-        return commit_change(
-            db, connection, loaded, actor, action=action, now=now, new_state=target, **write
-        )
+    """One review action through casework.change_case; `write` goes on to it."""
+    return change_case(
+        db,
+        actor,
+        register_number,
+        kind="submission",
+        permission=permission,
+        action_name=action,
+        allowed_in=SUBMISSION_MOVES[action],
+        move=lambda state: submission_move(action, state)[1],
+        **write,
+    )
 
 
 def approve(

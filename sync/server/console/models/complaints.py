@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from kiosk.domain.complaints import ComplaintCategory
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models.editing import ActionSpec, CaseEditor
+from sync.server.console.models.filtering import read_filtered
 from sync.server.console.models.labels import label, local_time
 from sync.server.errors import BadFilter
 from sync.server.staff import accounts, cases, monitoring
@@ -121,11 +122,12 @@ def queue_csv(ctx: ConsoleContext, screen: QueueScreen) -> tuple[str, str]:
 
 def load_queue(ctx: ConsoleContext, screen: QueueScreen) -> None:
     """The queue for the form, most urgent first; or the sentence naming the bad filter."""
-    screen.error = screen.error_field = None
-    try:
-        rows = cases.complaint_queue(ctx.db, now=ctx.now(), filters=queue_filters(screen.form))
-    except BadFilter as exc:
-        screen.error, screen.error_field = ctx.error_text(exc), exc.field
+    rows = read_filtered(
+        ctx,
+        screen,
+        lambda: cases.complaint_queue(ctx.db, now=ctx.now(), filters=queue_filters(screen.form)),
+    )
+    if rows is None:
         return
     # The backend orders by the next deadline; keep that order (a stable sort would not change it).
     screen.rows = rows

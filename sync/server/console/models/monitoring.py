@@ -11,6 +11,7 @@ from datetime import date
 
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models.charts import Bar, chart_bars
+from sync.server.console.models.filtering import read_filtered
 from sync.server.console.models.labels import label
 from sync.server.errors import BadFilter
 from sync.server.staff import monitoring
@@ -98,12 +99,16 @@ def _labelled(ctx: ConsoleContext, table: monitoring.Table) -> list[tuple[object
 
 def load(ctx: ConsoleContext, screen: MonitoringScreen) -> None:
     """Read the dashboard for the form's filters into `screen` (or the error naming the field)."""
-    screen.error = screen.error_field = None
-    try:
-        filters = monitoring.parse_filters({k: v for k, v in screen.form.items() if v.strip()})
-        board = monitoring.dashboard(ctx.db, filters, now=ctx.now())
-    except BadFilter as exc:
-        screen.error, screen.error_field = ctx.error_text(exc), exc.field
+    board = read_filtered(
+        ctx,
+        screen,
+        lambda: monitoring.dashboard(
+            ctx.db,
+            monitoring.parse_filters({k: v for k, v in screen.form.items() if v.strip()}),
+            now=ctx.now(),
+        ),
+    )
+    if board is None:
         return
     screen.dashboard = board
     screen.tables = [table_view(ctx, table) for table in board.tables.values()]

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models.editing import ActionSpec, CaseEditor
+from sync.server.console.models.filtering import read_filtered
 from sync.server.console.models.labels import label, local_time
 from sync.server.errors import BadFilter
 from sync.server.staff import monitoring, review
@@ -83,11 +84,12 @@ class ReviewScreen:
 
 
 def load_queue(ctx: ConsoleContext, screen: ReviewScreen) -> None:
-    screen.error = screen.error_field = None
-    try:
-        rows = review.review_queue(ctx.db, now=ctx.now(), filters=review_filters(screen.form))
-    except BadFilter as exc:
-        screen.error, screen.error_field = ctx.error_text(exc), exc.field
+    rows = read_filtered(
+        ctx,
+        screen,
+        lambda: review.review_queue(ctx.db, now=ctx.now(), filters=review_filters(screen.form)),
+    )
+    if rows is None:
         return
     screen.lines = [review_line(ctx, row) for row in rows]
 

@@ -10,150 +10,87 @@ import flet as ft
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models import complaints
 from sync.server.console.models.labels import label, local_time
-from sync.server.console.views.widgets import (
-    Choice,
-    Feedback,
-    heading,
-    message_line,
-    say,
-    subheading,
-)
+from sync.server.console.views.case_form import CaseForm
+from sync.server.console.views.widgets import subheading
 from sync.server.staff.roles import Action
 
 
 def complaint_case_view(ctx: ConsoleContext, navigate: Any, number: str) -> ft.Control:
     editor = complaints.ComplaintEditor(ctx, number)
-    message = message_line()
-    body = ft.Column()
-    inputs: dict[str, Any] = {}  # draft name -> its TextField or Choice
-
-    def text_input(name: str, caption: str, *, multiline: bool = False) -> ft.TextField:
-        box = ft.TextField(
-            label=caption,
-            value=editor.drafts.get(name, ""),
-            multiline=multiline,
-            min_lines=2 if multiline else None,
-            width=560,
-        )
-        inputs[name] = box
-        return box
-
-    def choice_input(
-        name: str, caption: str, options: list[tuple[str, str]], current: str | None
-    ) -> Choice:
-        picked = Choice(caption, options, editor.drafts.get(name) or current)
-        inputs[name] = picked
-        return picked
-
-    def collect() -> None:
-        """Whatever is in the fields now becomes the drafts (kept across a reload)."""
-        for name, control in inputs.items():
-            value = control.picked if isinstance(control, Choice) else control.value
-            editor.drafts[name] = value or ""
-
-    def act(action: Action) -> Any:
-        def handler(_: Any) -> None:
-            collect()
-            outcome = editor.perform(action)
-            feedback.show(action, outcome.message, error=not outcome.ok, stale=outcome.stale)
-            if outcome.ok:
-                say(message, outcome.message)
-                draw()  # fresh fields: the sent drafts are gone, the others are kept
-
-        return handler
-
-    def reload(_: Any) -> None:
-        collect()
-        error = editor.load()
-        sentence = error or ctx.t("console.case.reloaded")
-        if feedback.last is not None:
-            feedback.show(feedback.last[0], sentence, error=error is not None)
-        say(message, sentence, error=error is not None)
-        draw()
-
-    feedback = Feedback(ctx.t("console.reload"), reload)
-
-    def section(action: Action, title: str, *controls: ft.Control) -> ft.Control:
-        button = ft.Button(content=ctx.t(f"console.case.do.{action}"), on_click=act(action))
-        answer = feedback.row(action)
-        return ft.Container(
-            ft.Column([subheading(title), *controls, button, answer]),
-            padding=ft.Padding.only(top=8, bottom=8),
-        )
+    form = CaseForm(ctx, editor, button_key="console.case.do")
 
     def action_sections(case: Any) -> list[ft.Control]:
         row = case.row
         made: dict[Action, ft.Control] = {
-            Action.CLASSIFY: section(
+            Action.CLASSIFY: form.section(
                 Action.CLASSIFY,
                 ctx.t("console.case.classify"),
-                choice_input(
+                form.choice_input(
                     "category",
                     ctx.t("console.case.category"),
                     complaints.category_options(ctx),
                     row.category,
                 ),
-                choice_input(
+                form.choice_input(
                     "severity",
                     ctx.t("console.case.severity"),
                     complaints.severity_options(ctx),
                     row.severity,
                 ),
             ),
-            Action.ASSIGN: section(
+            Action.ASSIGN: form.section(
                 Action.ASSIGN,
                 ctx.t("console.case.assign"),
-                choice_input(
+                form.choice_input(
                     "assignee",
                     ctx.t("console.case.assignee"),
                     complaints.assignee_options(ctx),
                     row.assignee,
                 ),
             ),
-            Action.REFER: section(
+            Action.REFER: form.section(
                 Action.REFER,
                 ctx.t("console.case.refer"),
-                choice_input(
+                form.choice_input(
                     "refer_team", ctx.t("console.case.team"), complaints.team_options(ctx), None
                 ),
-                text_input("refer_note", ctx.t("console.case.refer_note")),
+                form.text_input("refer_note", ctx.t("console.case.refer_note")),
             ),
-            Action.NOTE: section(
+            Action.NOTE: form.section(
                 Action.NOTE,
                 ctx.t("console.case.note"),
-                text_input("note_text", ctx.t("console.case.note_text"), multiline=True),
+                form.text_input("note_text", ctx.t("console.case.note_text"), multiline=True),
             ),
-            Action.RESOLVE: section(
+            Action.RESOLVE: form.section(
                 Action.RESOLVE,
                 ctx.t("console.case.resolve"),
-                text_input(
+                form.text_input(
                     "resolve_message", ctx.t("console.case.resolve_message"), multiline=True
                 ),
             ),
-            Action.CLOSE: section(
+            Action.CLOSE: form.section(
                 Action.CLOSE,
                 ctx.t("console.case.close"),
-                text_input("close_note", ctx.t("console.case.close_note")),
+                form.text_input("close_note", ctx.t("console.case.close_note")),
             ),
-            Action.REOPEN: section(
+            Action.REOPEN: form.section(
                 Action.REOPEN,
                 ctx.t("console.case.reopen"),
-                text_input("reopen_reason", ctx.t("console.case.reopen_reason")),
+                form.text_input("reopen_reason", ctx.t("console.case.reopen_reason")),
             ),
-            Action.ESCALATE: section(
+            Action.ESCALATE: form.section(
                 Action.ESCALATE,
                 ctx.t("console.case.escalate"),
-                text_input("escalate_note", ctx.t("console.case.escalate_note")),
+                form.text_input("escalate_note", ctx.t("console.case.escalate_note")),
             ),
         }
         return [made[action] for action in case.actions if action in made]
 
     def draw() -> None:
-        inputs.clear()
-        feedback.forget_controls()
+        form.forget_controls()
         case = editor.case
         if case is None:
-            body.controls = []
+            form.body.controls = []
             return
         row = case.row
         facts = [
@@ -214,25 +151,12 @@ def complaint_case_view(ctx: ConsoleContext, navigate: Any, number: str) -> ft.C
         ]
         parts.append(subheading(ctx.t("console.case.history")))
         parts += [ft.Text(line) for line in complaints.history_lines(ctx, case)]
-        body.controls = parts
+        form.body.controls = parts
 
-    error = editor.load()
-    if error:
-        say(message, error, error=True)
-    draw()
-    return ft.Column(
-        [
-            ft.Row(
-                [
-                    ft.Button(
-                        content=ctx.t("console.case.back"),
-                        icon=ft.Icons.ARROW_BACK,
-                        on_click=lambda _: navigate("/complaints"),
-                    ),
-                    heading(ctx.t("console.case.heading", number=editor.number)),
-                ]
-            ),
-            message,
-            body,
-        ]
+    return form.screen(
+        draw,
+        navigate,
+        back_label=ctx.t("console.case.back"),
+        back_route="/complaints",
+        heading_key="console.case.heading",
     )

@@ -14,6 +14,7 @@ from sync.server.console.views.widgets import (
     heading,
     message_line,
     say,
+    say_filter_error,
     table_header,
 )
 from sync.server.staff.roles import Action
@@ -59,11 +60,8 @@ def complaints_view(ctx: ConsoleContext, navigate: Any, save_csv: Any) -> ft.Con
         return ft.Container(ft.Row(cells), bgcolor=background, padding=4)
 
     def draw() -> None:
-        area.error = (
-            ctx.t("console.monitoring.check_field") if screen.error_field == "area_prefix" else None
-        )
-        if screen.error:
-            say(message, screen.error, error=True)
+        check_field = ctx.t("console.monitoring.check_field")
+        if say_filter_error(message, {"area_prefix": area}, screen, check_field):
             return
         say(message, ctx.t("console.queue.count", count=len(screen.lines)))
         header = table_header(

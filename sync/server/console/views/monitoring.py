@@ -10,7 +10,14 @@ import flet as ft
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models import monitoring
 from sync.server.console.views.charts import bar_chart
-from sync.server.console.views.widgets import heading, message_line, say, subheading, table
+from sync.server.console.views.widgets import (
+    heading,
+    message_line,
+    say,
+    say_filter_error,
+    subheading,
+    table,
+)
 from sync.server.errors import BadFilter
 
 SaveCsv = Callable[[str, str], Awaitable[None]]
@@ -30,12 +37,8 @@ def monitoring_view(ctx: ConsoleContext, save_csv: SaveCsv) -> ft.Control:
     results = ft.Column()
 
     def draw() -> None:
-        for name, box in fields.items():
-            box.error = (
-                ctx.t("console.monitoring.check_field") if name == screen.error_field else None
-            )
-        if screen.error:
-            say(message, screen.error, error=True)
+        check_field = ctx.t("console.monitoring.check_field")
+        if say_filter_error(message, fields, screen, check_field):
             return  # the last good tables stay on screen under the error
         say(message, ctx.t("console.monitoring.shown", count=len(screen.tables)))
         results.controls = [panel(view) for view in screen.tables]

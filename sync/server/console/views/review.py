@@ -15,6 +15,7 @@ from sync.server.console.views.widgets import (
     heading,
     message_line,
     say,
+    say_filter_error,
     table_header,
 )
 
@@ -71,12 +72,8 @@ def review_view(ctx: ConsoleContext, navigate: Any) -> ft.Control:
         )
 
     def draw() -> None:
-        for name, box in fields.items():
-            box.error = (
-                ctx.t("console.monitoring.check_field") if name == screen.error_field else None
-            )
-        if screen.error:
-            say(message, screen.error, error=True)
+        check_field = ctx.t("console.monitoring.check_field")
+        if say_filter_error(message, fields, screen, check_field):
             return
         say(message, ctx.t("console.review.count", count=len(screen.lines)))
         header = table_header(

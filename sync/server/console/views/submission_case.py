@@ -11,67 +11,21 @@ from sync.server.console.context import ConsoleContext
 from sync.server.console.models import review
 from sync.server.console.models.complaints import note_lines
 from sync.server.console.models.labels import label
-from sync.server.console.views.widgets import (
-    Choice,
-    Feedback,
-    checkbox,
-    heading,
-    message_line,
-    say,
-    subheading,
-)
+from sync.server.console.views.case_form import CaseForm
+from sync.server.console.views.widgets import checkbox, subheading
 
 PHOTO_WIDTH = 360
 
 
 def submission_case_view(ctx: ConsoleContext, navigate: Any, number: str) -> ft.Control:
     editor = review.SubmissionEditor(ctx, number)
-    message = message_line()
-    body = ft.Column()
-    inputs: dict[str, Any] = {}
-    requested: dict[str, ft.Checkbox] = {}
+    requested: dict[str, ft.Checkbox] = {}  # document id -> its checkbox
 
-    def text_input(name: str, caption: str) -> ft.TextField:
-        box = ft.TextField(label=caption, value=editor.drafts.get(name, ""), width=560)
-        inputs[name] = box
-        return box
-
-    def collect() -> None:
-        for name, control in inputs.items():
-            value = control.picked if isinstance(control, Choice) else control.value
-            editor.drafts[name] = value or ""
+    def collect_requested() -> None:
         if requested:
             editor.drafts["documents"] = ",".join(d for d, box in requested.items() if box.value)
 
-    def act(action: str) -> Any:
-        def handler(_: Any) -> None:
-            collect()
-            outcome = editor.perform(action)
-            feedback.show(action, outcome.message, error=not outcome.ok, stale=outcome.stale)
-            if outcome.ok:
-                say(message, outcome.message)
-                draw()  # fresh fields: the sent drafts are gone, the others are kept
-
-        return handler
-
-    def reload(_: Any) -> None:
-        collect()
-        error = editor.load()
-        sentence = error or ctx.t("console.case.reloaded")
-        if feedback.last is not None:
-            feedback.show(feedback.last[0], sentence, error=error is not None)
-        say(message, sentence, error=error is not None)
-        draw()
-
-    feedback = Feedback(ctx.t("console.reload"), reload)
-
-    def section(action: str, title: str, *controls: ft.Control) -> ft.Control:
-        button = ft.Button(content=ctx.t(f"console.review.do.{action}"), on_click=act(action))
-        answer = feedback.row(action)
-        return ft.Container(
-            ft.Column([subheading(title), *controls, button, answer]),
-            padding=ft.Padding.only(top=8, bottom=8),
-        )
+    form = CaseForm(ctx, editor, button_key="console.review.do", collect_more=collect_requested)
 
     def document_row(row: review.ChecklistRow) -> ft.Control:
         verdict = ctx.t("console.review.present" if row.satisfied else "console.review.missing")
@@ -92,13 +46,41 @@ def submission_case_view(ctx: ConsoleContext, navigate: Any, number: str) -> ft.
             vertical_alignment=ft.CrossAxisAlignment.START,
         )
 
+    def action_fields(action: str, case: Any) -> list[ft.Control] | None:
+        """The fields of one action's section; None for an action this screen does not offer."""
+        if action == "approve":
+            return [form.text_input("approve_note", ctx.t("console.review.approve_note"))]
+        if action == "reject":
+            return [form.text_input("reject_reason", ctx.t("console.review.reject_reason"))]
+        if action == "request_documents":
+            chosen = set(editor.drafts.get("documents", "").split(","))
+            for line in review.checklist_rows(ctx, case):
+                requested[line.document] = checkbox(
+                    ctx.t("console.review.request_one", document=line.title)
+                )
+                requested[line.document].value = line.document in chosen
+            return [
+                *requested.values(),
+                form.text_input("request_note", ctx.t("console.review.request_note")),
+            ]
+        if action == "set_disbursement":
+            return [
+                form.choice_input(
+                    "disbursement",
+                    ctx.t("console.review.disbursement_status"),
+                    review.disbursement_options(ctx),
+                    case.disbursement,
+                ),
+                form.text_input("disbursement_note", ctx.t("console.review.disbursement_note")),
+            ]
+        return None
+
     def draw() -> None:
-        inputs.clear()
-        feedback.forget_controls()
+        form.forget_controls()
         requested.clear()
         case = editor.case
         if case is None:
-            body.controls = []
+            form.body.controls = []
             return
         row = case.row
         state = label("console.state", case.state, ctx.lang)
@@ -140,77 +122,21 @@ def submission_case_view(ctx: ConsoleContext, navigate: Any, number: str) -> ft.
                 ft.Text(ctx.t("console.review.missing_facts", facts=", ".join(case.missing_facts)))
             )
         for action in case.actions:
-            if action == "approve":
-                parts.append(
-                    section(
-                        action,
-                        ctx.t("console.review.approve"),
-                        text_input("approve_note", ctx.t("console.review.approve_note")),
-                    )
-                )
-            elif action == "reject":
-                parts.append(
-                    section(
-                        action,
-                        ctx.t("console.review.reject"),
-                        text_input("reject_reason", ctx.t("console.review.reject_reason")),
-                    )
-                )
-            elif action == "request_documents":
-                chosen = set(editor.drafts.get("documents", "").split(","))
-                for line in review.checklist_rows(ctx, case):
-                    requested[line.document] = checkbox(
-                        ctx.t("console.review.request_one", document=line.title)
-                    )
-                    requested[line.document].value = line.document in chosen
-                parts.append(
-                    section(
-                        action,
-                        ctx.t("console.review.request_documents"),
-                        *requested.values(),
-                        text_input("request_note", ctx.t("console.review.request_note")),
-                    )
-                )
-            elif action == "set_disbursement":
-                picked = Choice(
-                    ctx.t("console.review.disbursement_status"),
-                    review.disbursement_options(ctx),
-                    editor.drafts.get("disbursement") or case.disbursement,
-                )
-                inputs["disbursement"] = picked
-                parts.append(
-                    section(
-                        action,
-                        ctx.t("console.review.set_disbursement"),
-                        picked,
-                        text_input("disbursement_note", ctx.t("console.review.disbursement_note")),
-                    )
-                )
+            fields = action_fields(action, case)
+            if fields is not None:
+                parts.append(form.section(action, ctx.t(f"console.review.{action}"), *fields))
         if not case.actions:
             parts.append(ft.Text(ctx.t("console.review.no_actions")))
         parts.append(subheading(ctx.t("console.case.notes")))
         parts += [ft.Text(line) for line in note_lines(ctx, case.notes)] or [
             ft.Text(ctx.t("console.empty"))
         ]
-        body.controls = parts
+        form.body.controls = parts
 
-    error = editor.load()
-    if error:
-        say(message, error, error=True)
-    draw()
-    return ft.Column(
-        [
-            ft.Row(
-                [
-                    ft.Button(
-                        content=ctx.t("console.review.back"),
-                        icon=ft.Icons.ARROW_BACK,
-                        on_click=lambda _: navigate("/review"),
-                    ),
-                    heading(ctx.t("console.review.case_heading", number=editor.number)),
-                ]
-            ),
-            message,
-            body,
-        ]
+    return form.screen(
+        draw,
+        navigate,
+        back_label=ctx.t("console.review.back"),
+        back_route="/review",
+        heading_key="console.review.case_heading",
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import flet as ft
+
+from sync.server.console.models.filtering import FilteredScreen
 
 
 def heading(value: str) -> ft.Text:
@@ -24,6 +26,19 @@ def message_line() -> ft.Text:
 def say(line: ft.Text, sentence: str, *, error: bool = False) -> None:
     line.value = sentence
     line.color = ft.Colors.ERROR if error else None
+
+
+def say_filter_error(
+    line: ft.Text, fields: Mapping[str, ft.TextField], screen: FilteredScreen, check_field: str
+) -> bool:
+    """Mark the field the screen's error names (unmark the others) and say the error on `line`;
+    False when the filters were read."""
+    for name, box in fields.items():
+        box.error = check_field if name == screen.error_field else None
+    if screen.error:
+        say(line, screen.error, error=True)
+        return True
+    return False
 
 
 def refresh(*controls: ft.Control) -> None:
