@@ -55,12 +55,13 @@ def test_an_unexpected_fault_answers_500_in_the_protocols_error_shape(
     assert "gangguan" in error["message"]["id"] and "fault" in error["message"]["en"]
 
 
+# SQLite has no server connections to cut: this test runs on PostgreSQL only.
+@pytest.mark.parametrize("server_db_url", ["postgresql"], indirect=True)
 def test_postgresql_connections_cut_under_the_server_cost_at_most_one_answer(live_server, device):
     """Without pool_pre_ping a dead pooled connection fails the one request that drew it, which a
     device retries; SQLAlchemy then drops the pool's older connections, so the next succeed."""
     database = live_server.state.database
-    if database.dialect != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no server connections to cut")
+    assert database.dialect == "postgresql"
     query = {"sha256s": [hashlib.sha256(b"cut").hexdigest()]}
     with device.client() as client:
         for _ in range(3):  # connections back in the pool, idle

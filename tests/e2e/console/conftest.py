@@ -192,6 +192,9 @@ def type_into(page: Any, label: str, value: str) -> Any:
     box = page.get_by_role("textbox", name=label)
     box.click()
     expect(box).to_be_focused()
+    # Flutter attaches text editing a frame after the focus (marking the input autocorrect="on");
+    # keys typed before that are overwritten by the field's own state (see tests/e2e/actions.py).
+    expect(box).to_have_attribute("autocorrect", "on")
     for _ in range(TYPING_ATTEMPTS):
         page.keyboard.type(value)
         if box.input_value() == value:
