@@ -66,7 +66,7 @@ def _install_rules(data_dir: Path, change: Change) -> bool:
 
 def _apply_status(db: sqlite_utils.Database, change: Change) -> bool:
     data = change.data
-    note = data.get("note")
+    note, note_en = data.get("note"), data.get("note_en")  # note_en: absent from older servers
     return apply_status(
         db,
         str(data.get("record_kind")),
@@ -74,6 +74,7 @@ def _apply_status(db: sqlite_utils.Database, change: Change) -> bool:
         str(data.get("state")),
         note if isinstance(note, str) else None,
         _stamp(change),
+        note_en=note_en if isinstance(note_en, str) else None,
     )
 
 

@@ -275,7 +275,8 @@ class ChangeKind(StrEnum):
 class Change(Message):
     kind: ChangeKind
     changed_at: datetime
-    # STATUS: record_kind, client_id, register_number, state, note
+    # STATUS: record_kind, client_id, register_number, state, note (Indonesian, or as a staff
+    #   member typed it), note_en (optional, added later: its English when the note was generated)
     # ROSTER: program, entry (the roster row), removed
     # RULES: program, version, text (the whole TOML file)
     data: dict[str, Any]

@@ -108,8 +108,9 @@ def status(register_number: str, data_dir: str | None, as_json: bool, lang: str)
     if report.nik_masked:
         click.echo(f"NIK: {report.nik_masked}")
     click.echo(text(report.state_code, lang))
-    if report.status_note:
-        click.echo(f"{text('status.note', lang)}: {report.status_note}")
+    note = report.note_in(lang)
+    if note:
+        click.echo(f"{text('status.note', lang)}: {note}")
     for document in report.missing_documents:
         click.echo(f"  - {document['title'][lang]}")
     if report.kind == "complaint":
@@ -127,6 +128,7 @@ def _status_json(report: StatusReport) -> dict[str, Any]:
         "updated_at": report.updated_at,
         "nik": report.nik_masked,
         "status_note": report.status_note,
+        "status_note_en": report.status_note_en,
         "missing_documents": list(report.missing_documents),
         **report.details,
     }
@@ -211,8 +213,9 @@ def complaint_show(register_number: str, data_dir: str | None, as_json: bool, la
         text("complaint.first_response", lang, date=report.details["first_response_due"][:10])
     )
     click.echo(text("complaint.due", lang, date=report.details["resolution_due"][:10]))
-    if report.status_note:
-        click.echo(f"{text('status.note', lang)}: {report.status_note}")
+    note = report.note_in(lang)
+    if note:
+        click.echo(f"{text('status.note', lang)}: {note}")
 
 
 def raise_not_complaint(register_number: str, lang: str, as_json: bool) -> None:

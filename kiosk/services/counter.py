@@ -22,6 +22,7 @@ from kiosk.domain.names import NameMatch, compare_names
 from kiosk.errors import InputError
 from kiosk.services.receipts import write_receipt
 from kiosk.services.roster import find_by_nik
+from kiosk.services.status import note_in
 from kiosk.services.submissions import SubmissionOutcome, record_submission
 from kiosk.store.roster import RosterEntry
 
@@ -117,6 +118,11 @@ class SubmissionLine:
     created_at: str
     state: str = "queued"  # where the record stands: queued, synced, verified, rejected, ...
     status_note: str | None = None  # the central staff's note with that state
+    status_note_en: str | None = None  # its English, when the server sent one
+
+    def note_in(self, lang: str) -> str | None:
+        """The status note in `lang`: English when asked for and sent, else `status_note`."""
+        return note_in(lang, self.status_note, self.status_note_en)
 
 
 def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
@@ -124,7 +130,7 @@ def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
     rows = kiosk.db.execute(
         "SELECT s.register_number, s.program, s.stage, s.nik, s.completeness,"
         " COALESCE(o.state, 'pending'), o.error_code, o.last_error, s.created_at,"
-        " s.state, s.status_note"
+        " s.state, s.status_note, s.status_note_en"
         " FROM submissions s LEFT JOIN outbox o"
         " ON o.kind = 'submission' AND o.client_id = s.client_id"
         " ORDER BY s.created_at DESC, s.rowid DESC LIMIT ?",
@@ -143,6 +149,7 @@ def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
             created_at=created,
             state=record_state,
             status_note=note,
+            status_note_en=note_en,
         )
         for (
             number,
@@ -156,5 +163,6 @@ def submission_lines(kiosk: Kiosk, limit: int = 200) -> list[SubmissionLine]:
             created,
             record_state,
             note,
+            note_en,
         ) in rows
     ]

@@ -21,10 +21,15 @@ class StatusReport:
     state: str
     updated_at: str
     nik_masked: str | None
-    status_note: str | None
+    status_note: str | None  # the central staff's note: Indonesian, or as a staff member typed it
     # Submission: the documents still missing (id and titles); complaint: its category and dates.
     missing_documents: tuple[dict[str, Any], ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    status_note_en: str | None = None  # its English, when the server sent one
+
+    def note_in(self, lang: str) -> str | None:
+        """The status note in `lang`: English when asked for and sent, else `status_note`."""
+        return note_in(lang, self.status_note, self.status_note_en)
 
     @property
     def state_code(self) -> str:
@@ -40,6 +45,13 @@ class StatusReport:
         ):
             return "next.bring_missing"
         return f"next.{self.kind}.{self.state}"
+
+
+def note_in(lang: str, note: str | None, note_en: str | None) -> str | None:
+    """The staff's note to show in `lang`: the English one when asked for and present."""
+    if lang == "en" and note_en:
+        return note_en
+    return note
 
 
 def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
@@ -65,6 +77,7 @@ def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
             updated_at=found["updated_at"],
             nik_masked=mask_nik(nik),
             status_note=found["status_note"],
+            status_note_en=found["status_note_en"],
             # Once staff verified it (or paid it), the counter's list of gaps is history.
             missing_documents=()
             if found["state"] in SETTLED_STATES
@@ -86,6 +99,7 @@ def status_of(kiosk: Kiosk, typed: str) -> StatusReport:
         updated_at=found["updated_at"],
         nik_masked=mask_nik(nik) if nik else None,
         status_note=found["status_note"],
+        status_note_en=found["status_note_en"],
         details={
             "category": record["category"],
             "first_response_due": record["first_response_due"],

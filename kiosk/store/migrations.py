@@ -165,9 +165,22 @@ def _survey_answers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _status_note_en(db: sqlite_utils.Database) -> None:
+    """The central staff's generated status note in English too; `status_note` stays Indonesian
+    (or the one language a staff member typed). NULL when the server sent no English."""
+    run_statements(
+        db,
+        """
+        ALTER TABLE submissions ADD COLUMN status_note_en TEXT;
+        ALTER TABLE complaints ADD COLUMN status_note_en TEXT
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "outbox states for sync", _outbox_states),
     Migration(3, "officers with hashed PINs", _officers),
     Migration(4, "satisfaction survey answers", _survey_answers),
+    Migration(5, "status notes in English", _status_note_en),
 )

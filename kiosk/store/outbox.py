@@ -246,10 +246,11 @@ def quarantine(
         )
         if reject_record and row[0] == "submission":
             note = (message or {}).get("id") or code
+            note_en = (message or {}).get("en")
             db.execute(
-                "UPDATE submissions SET state = 'rejected', status_note = ?, updated_at = ?"
-                " WHERE client_id = ? AND state = 'queued'",
-                [note, at, row[1]],
+                "UPDATE submissions SET state = 'rejected', status_note = ?, status_note_en = ?,"
+                " updated_at = ? WHERE client_id = ? AND state = 'queued'",
+                [note, note_en, at, row[1]],
             )
     return True
 

@@ -124,7 +124,8 @@ def find_by_register_number(db: sqlite_utils.Database, compact_text: str) -> dic
     """The submission or complaint row with this register number (its canonical dashed form)."""
     for kind, table in (("submission", "submissions"), ("complaint", "complaints")):
         row = db.execute(
-            f"SELECT state, body, status_note, updated_at FROM {table} WHERE register_number = ?",
+            f"SELECT state, body, status_note, updated_at, status_note_en FROM {table}"
+            " WHERE register_number = ?",
             [compact_text],
         ).fetchone()
         if row:
@@ -133,6 +134,7 @@ def find_by_register_number(db: sqlite_utils.Database, compact_text: str) -> dic
                 "state": row[0],
                 "record": json.loads(row[1]),
                 "status_note": row[2],
+                "status_note_en": row[4],
                 "updated_at": row[3],
             }
     return None

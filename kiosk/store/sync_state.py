@@ -139,14 +139,20 @@ def apply_status(
     state: str,
     note: str | None,
     at: str,
+    note_en: str | None = None,
 ) -> bool:
-    """The server's verdict on one of this device's records; False if unknown here or invalid."""
+    """The server's verdict on one of this device's records; False if unknown here or invalid.
+
+    `note` is the staff's note (Indonesian, or as typed); `note_en` its English when the server
+    sent one (a generated note), else NULL so an older English note never outlives its state.
+    """
     known = _STATES.get(record_kind)
     if known is None or state not in known[1]:
         return False
     cursor = db.execute(
-        f"UPDATE {known[0]} SET state = ?, status_note = ?, updated_at = ? WHERE client_id = ?",
-        [state, note, at, client_id],
+        f"UPDATE {known[0]} SET state = ?, status_note = ?, status_note_en = ?, updated_at = ?"
+        " WHERE client_id = ?",
+        [state, note, note_en, at, client_id],
     )
     return cursor.rowcount == 1
 

@@ -218,8 +218,9 @@ def report_lines(report: StatusReport, language: str) -> list[str]:
             text("selfcheck.first_response_line", language, date=details["first_response_due"][:10])
         )
         lines.append(text("selfcheck.due_line", language, date=details["resolution_due"][:10]))
-    if report.status_note:
-        lines.append(text("selfcheck.note_line", language, note=report.status_note))
+    note = report.note_in(language)
+    if note:
+        lines.append(text("selfcheck.note_line", language, note=note))
     lines.append(text(report.next_step_code, language))
     return lines
 

@@ -28,8 +28,9 @@ def describe(ctx: AppContext, line: SubmissionLine) -> tuple[str, str]:
     described = f"{state}: {sentence}" if sentence else state
     if line.state not in ("draft", "queued"):  # what the centre decided, once it said something
         described += " · " + ctx.t(f"status.submission.{line.state}")
-        if line.status_note:
-            described += " " + ctx.t("selfcheck.note_line", note=line.status_note)
+        note = line.note_in(ctx.lang)
+        if note:
+            described += " " + ctx.t("selfcheck.note_line", note=note)
     return what, described
 
 

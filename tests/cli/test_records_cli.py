@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from kiosk.bootstrap import open_kiosk
 from kiosk.cli import cli
 from tests.support.images import document_photo
 from tests.support.requests import MOTHER_NIK, kjp_request
@@ -124,3 +125,25 @@ def test_export_prints_one_json_line_per_record_with_number_and_client_id(
     assert _invoke("export", "--since", "2999-01-01").output == ""
     bad = _invoke("export", "--since", "yesterday")
     assert bad.exit_code == 1 and "yesterday" in bad.stderr
+
+
+def test_status_shows_the_staff_note_in_the_language_asked_for(data_dir, submission_file):
+    number = json.loads(_invoke("submit", submission_file, "--json").output)["register_number"]
+    kiosk = open_kiosk(data_dir)
+    try:
+        kiosk.db.execute(
+            "UPDATE submissions SET state = 'verified', status_note = ?, status_note_en = ?",
+            [
+                "Dokumen dan data Anda sudah diverifikasi.",
+                "Your documents and data have been verified.",
+            ],
+        )
+    finally:
+        kiosk.close()
+    assert (
+        "Your documents and data have been verified."
+        in _invoke("status", number, "--lang", "en").output
+    )
+    assert "Dokumen dan data Anda sudah diverifikasi." in _invoke("status", number).output
+    report = json.loads(_invoke("status", number, "--json").output)
+    assert report["status_note_en"] == "Your documents and data have been verified."

@@ -64,7 +64,8 @@ def test_classifying_sets_the_deadline_and_tells_the_complainant_it_is_in_progre
     [change] = status_changes(device)
     assert change.data["state"] == "in_progress"
     assert change.data["register_number"] == number
-    assert change.data["note"]
+    assert change.data["note"] == "Pengaduan Anda sedang ditangani petugas."
+    assert change.data["note_en"] == "Your complaint is being handled."
 
 
 def test_a_verifier_cannot_do_a_supervisors_action_and_nothing_changes(db, device, staff):
@@ -169,6 +170,9 @@ def test_the_resolution_message_reaches_the_device_and_a_supervisor_can_reopen(d
         cases.reopen(db, officer, number, version=version, now=utc_now(), reason="Belum masuk")
     cases.reopen(db, supervisor, number, version=version, now=utc_now(), reason="Belum masuk")
     assert [c.data["state"] for c in status_changes(device)] == ["resolved", "reopened"]
+    resolved, reopened = status_changes(device)
+    assert "note_en" not in resolved.data  # the staff member's own words, in one language
+    assert reopened.data["note_en"] == "Your complaint was reopened and is being handled again."
     detail = _detail(db, number, viewer=supervisor)
     assert detail.row.state == "reopened"
     assert [(n.kind, n.who) for n in detail.notes] == [
@@ -194,6 +198,7 @@ def test_referring_passes_the_case_to_a_team_and_tells_the_complainant_where(db,
     assert (detail.row.state, detail.row.team) == ("referred", "bank")
     [change] = status_changes(device)
     assert change.data["state"] == "referred" and "bank penyalur" in change.data["note"]
+    assert change.data["note_en"] == "Your complaint was passed to the paying bank."
     with pytest.raises(StaffError) as bad:
         cases.refer(db, technical, number, version=2, now=utc_now(), to_team="mars", note="x")
     assert bad.value.code == "bad_team"

@@ -7,12 +7,16 @@ from datetime import timedelta
 
 from kiosk.services.complaints import file_new_complaint
 from kiosk.services.status import status_of
+from kiosk.services.submissions import record_submission
 from kiosk.services.sync import enroll_device, sync_now
+from kiosk.views.selfcheck import report_lines
 from sync.server import devices
-from sync.server.staff import cases
+from sync.server.staff import cases, review
 from sync.server.staff.cases import QueueFilters
 from sync.server.staff.roles import Role
 from sync.server.storage import utc_now
+from tests.staff.helpers import student_nik
+from tests.support.requests import FAMILY_KK, kjp_request
 
 
 def test_a_complaint_filed_offline_is_answered_in_the_console_and_the_kiosk_shows_it(
@@ -47,3 +51,30 @@ def test_a_complaint_filed_offline_is_answered_in_the_console_and_the_kiosk_show
     sync_now(kiosk)
     seen = status_of(kiosk, number)
     assert (seen.state, seen.status_note) == ("resolved", message)
+
+
+def test_documents_requested_in_the_console_reach_the_kiosk_in_both_languages(
+    live_server, db, staff, kiosk, area
+):
+    ticket = devices.add_device(db, f"loket-{area}", area, now=utc_now(), ttl=timedelta(hours=1))
+    enroll_device(kiosk, live_server.url, ticket.display)
+    applicant = {"nik": student_nik(), "name": "Siti Rahmawati", "kk": FAMILY_KK}
+    outcome = record_submission(kiosk, kjp_request(applicant=applicant))
+    number = str(outcome.submission.register_number)
+    assert sync_now(kiosk).is_complete
+    detail = review.submission_detail(db, number)
+    review.request_documents(
+        db,
+        staff(Role.VERIFIER),
+        number,
+        version=detail.version,
+        now=utc_now(),
+        documents=["sptjm"],
+    )
+    sync_now(kiosk)
+    seen = status_of(kiosk, number)
+    english = "Please bring these documents: SPTJM (statement of absolute responsibility)."
+    indonesian = "Mohon lengkapi dokumen berikut: SPTJM (Surat Pernyataan Tanggung Jawab Mutlak)."
+    assert (seen.note_in("en"), seen.note_in("id")) == (english, indonesian)
+    assert any(english in line for line in report_lines(seen, "en"))
+    assert any(indonesian in line for line in report_lines(seen, "id"))

@@ -94,6 +94,13 @@ def test_approval_then_disbursement_reach_the_device(db, device, staff):
     ]
     notes = [c.data["note"] for c in status_changes(device)]
     assert "dijadwalkan" in notes[1] and "dicairkan" in notes[2]
+    # The same generated notes in English, for a kiosk the person switched to English.
+    assert [c.data["note_en"] for c in status_changes(device)] == [
+        "Your documents and data have been verified.",
+        "Your disbursement has been scheduled.",
+        "The money has been paid into your account.",
+    ]
+    assert status_changes(device)[0].data["note"] == "Dokumen dan data Anda sudah diverifikasi."
     final = review.submission_detail(db, number)
     assert (final.state, final.disbursement, final.actions) == ("disbursed", "disbursed", ())
 
@@ -108,6 +115,8 @@ def test_a_rejection_tells_the_person_why_and_a_paid_submission_cannot_be_reject
     assert [(c.data["state"], c.data["note"]) for c in status_changes(device)] == [
         ("rejected", reason)
     ]
+    # Typed by a staff member: one language, so no English version is made up.
+    assert "note_en" not in status_changes(device)[0].data
     paid = _submit(device, student_nik())
     version = review.approve(db, verifier, paid, version=1, now=utc_now())
     version = review.set_disbursement(
@@ -149,3 +158,28 @@ def test_an_officer_cannot_decide_and_two_reviewers_cannot_both_decide(db, devic
     with pytest.raises(StaleEdit):
         review.reject(db, second, number, version=1, now=utc_now(), reason="Data tidak cocok.")
     assert review.submission_detail(db, number).state == "verified"
+
+
+def test_requested_documents_are_named_in_each_language_with_the_typed_note_as_written(
+    db, device, staff
+):
+    number = _submit(device, student_nik())
+    typed = "Bawa juga aslinya."
+    review.request_documents(
+        db,
+        staff(Role.VERIFIER),
+        number,
+        version=1,
+        now=utc_now(),
+        documents=["ktp_wali", "sptjm"],
+        note=typed,
+    )
+    [change] = status_changes(device)
+    assert change.data["note"] == (
+        "Mohon lengkapi dokumen berikut: Fotokopi KTP orang tua/wali,"
+        " SPTJM (Surat Pernyataan Tanggung Jawab Mutlak). " + typed
+    )
+    assert change.data["note_en"] == (
+        "Please bring these documents: Copy of the parent's or guardian's KTP (ID card),"
+        " SPTJM (statement of absolute responsibility). " + typed
+    )

@@ -48,3 +48,31 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error_naming_it(tmp_path):
     with pytest.raises(StoreError) as caught:
         open_database(path)
     assert str(path) in str(caught.value)
+
+
+def test_a_version_4_database_gains_english_status_notes_and_keeps_every_row(tmp_path):
+    path = tmp_path / "kiosk.sqlite"
+    old = open_database(path, tuple(m for m in MIGRATIONS if m.version <= 4))
+    assert schema_version(old) == 4
+    at = "2026-07-01T08:00:00+00:00"
+    old.execute(
+        "INSERT INTO submissions (client_id, register_number, program, stage, state, completeness,"
+        " body, status_note, created_at, updated_at)"
+        " VALUES ('s-1', 'KJP-1', 'kjp-plus', 1, 'verified', 'complete', '{}', 'Lengkap.', ?, ?)",
+        [at, at],
+    )
+    old.execute(
+        "INSERT INTO complaints (client_id, register_number, category, state, body,"
+        " first_response_due, resolution_due, status_note, created_at, updated_at)"
+        " VALUES ('c-1', 'ADU-1', 'other', 'resolved', '{}', ?, ?, 'Selesai.', ?, ?)",
+        [at, at, at, at],
+    )
+    old.conn.commit()
+    old.close()
+
+    db = open_database(path)
+    assert schema_version(db) == 5
+    for table, note in (("submissions", "Lengkap."), ("complaints", "Selesai.")):
+        rows = db.execute(f"SELECT client_id, status_note, status_note_en FROM {table}").fetchall()
+        assert [(row[1], row[2]) for row in rows] == [(note, None)], table
+    db.close()

@@ -114,8 +114,8 @@ def test_a_rejected_submission_says_so_in_its_own_state_and_note(fresh_db):
         reject_record=True,
     )
     assert _state(fresh_db, 1) == ("quarantined", "rejected")
-    note = fresh_db.execute("SELECT status_note FROM submissions").fetchone()[0]
-    assert note == "NIK tidak valid."
+    notes = fresh_db.execute("SELECT status_note, status_note_en FROM submissions").fetchone()
+    assert tuple(notes) == ("NIK tidak valid.", "The NIK is not valid.")
 
 
 def test_a_retry_counts_the_attempt_and_waits_for_its_time(fresh_db):

@@ -19,7 +19,7 @@ from kiosk.domain.complaints import ComplaintCategory, deadlines_for
 from kiosk.i18n import text
 from sync.server.errors import BadFilter, StaffError, StaffNotFound
 from sync.server.staff.accounts import StaffUser
-from sync.server.staff.casework import change_case, clean_text, viewing
+from sync.server.staff.casework import change_case, clean_text, device_notes, viewing
 from sync.server.staff.history import HistoryEntry, case_history, record_staff_action
 from sync.server.staff.intake import catch_up
 from sync.server.staff.masking import mask_number, mask_numbers_in_text
@@ -264,10 +264,13 @@ def _change(
     )
 
 
-def _in_progress_note(target_team: str | None = None) -> str:
+def _in_progress_notes(target_team: str | None = None) -> dict[str, str]:
+    """The device note, in Indonesian and in English, for a complaint being handled."""
     if target_team:
-        return text("staff.device.referred", "id", team=text(f"staff.team.{target_team}", "id"))
-    return text("staff.device.in_progress", "id")
+        return device_notes(
+            "staff.device.referred", team=lambda lang: text(f"staff.team.{target_team}", lang)
+        )
+    return device_notes("staff.device.in_progress")
 
 
 def classify(
@@ -301,7 +304,7 @@ def classify(
         moving = complaint_move(Action.CLASSIFY, loaded.state)[1] is not None
         return {
             "case_values": {"category": chosen.value, "severity": level.value, "due_at": due},
-            "device_note": _in_progress_note() if moving else None,
+            **(_in_progress_notes() if moving else {}),
         }
 
     return _change(
@@ -340,7 +343,7 @@ def assign(
         moving = complaint_move(Action.ASSIGN, loaded.state)[1] is not None
         return {
             "case_values": {"assignee_id": found.id},
-            "device_note": _in_progress_note() if moving else None,
+            **(_in_progress_notes() if moving else {}),
             "detail": {"assignee_id": found.id},
         }
 
@@ -375,7 +378,7 @@ def refer(
         now=now,
         case_values={"team": team.value},
         note=("referral", written),
-        device_note=_in_progress_note(team.value),
+        **_in_progress_notes(team.value),
         detail={"team": team.value},
     )
 
@@ -433,7 +436,7 @@ def close(
         version=version,
         now=now,
         note=("note", written) if written else None,
-        device_note=text("staff.device.closed", "id"),
+        **device_notes("staff.device.closed"),
     )
 
 
@@ -457,7 +460,7 @@ def reopen(
         now=now,
         case_values={"decided_at": None, "escalated_at": None},
         note=("reason", written),
-        device_note=text("staff.device.reopened", "id"),
+        **device_notes("staff.device.reopened"),
     )
 
 

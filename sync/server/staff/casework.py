@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from kiosk.domain.register_numbers import RegisterNumberError, parse_register_number
+from kiosk.i18n import text
 from sync.protocol import ChangeKind
 from sync.server import changes
 from sync.server.errors import (
@@ -161,12 +162,15 @@ def commit_change(
     case_values: Mapping[str, Any] | None = None,
     note: tuple[str, str] | None = None,
     device_note: str | None = None,
+    device_note_en: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> int:
     """Write one staff action; returns the case's new version.
 
-    `new_state` None keeps the state; `device_note` (the person's message) is sent to the device
-    with the state even when the state does not change; `note` is (kind, text) for case_notes.
+    `new_state` None keeps the state; `device_note` (the person's message, Indonesian) is sent to
+    the device with the state even when the state does not change, with `device_note_en` (its
+    English, when the note was generated rather than typed) as `note_en`; `note` is (kind, text)
+    for case_notes.
     """
     record_values: dict[str, Any] = {"version": loaded.version + 1, "updated_at": now}
     tell_device = new_state is not None or device_note is not None
@@ -211,6 +215,8 @@ def commit_change(
             "state": state,
             "note": device_note,
         }
+        if device_note_en is not None:  # additive: devices that predate it read `note`
+            data["note_en"] = device_note_en
         changes.append(
             database,
             connection,
@@ -300,6 +306,17 @@ def _span_delta(case: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str,
         delta["decided"] = (after is not None) - (before is not None)
         delta["handling_seconds"] = (after or 0) - (before or 0)
     return delta
+
+
+def device_notes(key: str, written: str = "", **params: Any) -> dict[str, str]:
+    """commit_change's `device_note` and `device_note_en`: the generated sentence `key` in each
+    language, followed by what the staff member typed (one language, kept as typed). A callable
+    parameter is called with the language (a document title or team name in that language)."""
+    notes: dict[str, str] = {}
+    for name, lang in (("device_note", "id"), ("device_note_en", "en")):
+        sentence = text(key, lang, **{k: v(lang) if callable(v) else v for k, v in params.items()})
+        notes[name] = f"{sentence} {written}" if written else sentence
+    return notes
 
 
 def clean_text(value: str, what: str, *, limit: int = 2000, required: bool = True) -> str:

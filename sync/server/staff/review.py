@@ -18,12 +18,17 @@ from sqlalchemy.engine import Connection
 
 from kiosk.domain.requirements import ProgramRules, Texts, evaluate
 from kiosk.domain.submissions import SubmissionState
-from kiosk.i18n import text
 from sync.server.errors import BadFilter, StaffError
 from sync.server.rules import RuleBook
 from sync.server.staff.accounts import StaffUser
 from sync.server.staff.cases import Note, _notes
-from sync.server.staff.casework import LoadedCase, change_case, clean_text, viewing
+from sync.server.staff.casework import (
+    LoadedCase,
+    change_case,
+    clean_text,
+    device_notes,
+    viewing,
+)
 from sync.server.staff.checks import Mismatch, roster_mismatches
 from sync.server.staff.history import HistoryEntry, case_history
 from sync.server.staff.intake import catch_up
@@ -299,7 +304,7 @@ def approve(
         now=now,
         case_values={"decided_at": now, "review": None},
         note=("note", written) if written else None,
-        device_note=text("staff.device.verified", "id"),
+        **device_notes("staff.device.verified"),
     )
 
 
@@ -357,14 +362,17 @@ def request_documents(
                 document=", ".join(unknown),
                 program=program,
             )
-        named = ", ".join(titles[d].get("id", d) for d in documents)
-        message = text("staff.device.documents_requested", "id", documents=named)
-        if written:
-            message = f"{message} {written}"
+        notes = device_notes(
+            "staff.device.documents_requested",
+            written,
+            documents=lambda lang: ", ".join(
+                titles[d].get(lang) or titles[d].get("id", d) for d in documents
+            ),
+        )
         return {
             "case_values": {"review": Review.DOCUMENTS_REQUESTED.value},
-            "device_note": message,
-            "note": ("message", message),
+            **notes,
+            "note": ("message", notes["device_note"]),
             "detail": {"documents": sorted(set(documents))},
         }
 
@@ -397,9 +405,7 @@ def set_disbursement(
         allowed = ", ".join(s.value for s in DisbursementStatus)
         raise StaffError("bad_disbursement", status, status=status, allowed=allowed) from None
     written = clean_text(note, "note", required=False)
-    message = text(f"staff.device.disbursement.{chosen.value}", "id")
-    if written:
-        message = f"{message} {written}"
+    notes = device_notes(f"staff.device.disbursement.{chosen.value}", written)
     new_state = SubmissionState.DISBURSED.value if chosen is DisbursementStatus.DISBURSED else None
     return _change(
         db,
@@ -410,8 +416,8 @@ def set_disbursement(
         version=version,
         now=now,
         case_values={"disbursement": chosen.value},
-        note=("message", message),
-        device_note=message,
+        note=("message", notes["device_note"]),
+        **notes,
         new_state=new_state,
         detail={"disbursement": chosen.value},
     )
