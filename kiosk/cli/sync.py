@@ -10,6 +10,7 @@ import click
 
 from kiosk.bootstrap import open_kiosk
 from kiosk.cli.base import cli, common_options, emit_json, fail
+from kiosk.errors import KioskError
 from kiosk.i18n import text
 from kiosk.services import sync as sync_service
 from sync.errors import SyncError
@@ -52,22 +53,51 @@ def enroll(
 @click.option("--once", is_flag=True, help="Sync now, once (the default).")
 @click.option("--watch", is_flag=True, help="Keep syncing until Ctrl-C, printing progress.")
 @click.option("--status", "show_status", is_flag=True, help="Show what is waiting and why.")
+@click.option(
+    "--requeue",
+    "requeue",
+    multiple=True,
+    metavar="NUMBER|all",
+    help="Queue quarantined records again once what refused them is fixed (repeatable).",
+)
 @common_options
 def sync_command(
-    once: bool, watch: bool, show_status: bool, data_dir: str | None, as_json: bool, lang: str
+    once: bool,
+    watch: bool,
+    show_status: bool,
+    requeue: tuple[str, ...],
+    data_dir: str | None,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Send queued records to the central server and fetch status changes.
 
     Exit 0 only when everything is on the server; otherwise 1 with the reason in one line.
     """
-    if once + watch + show_status > 1:
-        raise click.UsageError("choose one of --once, --watch, --status")
-    if show_status:
+    if once + watch + show_status + bool(requeue) > 1:
+        raise click.UsageError("choose one of --once, --watch, --status, --requeue")
+    if requeue:
+        _requeue(data_dir, [] if "all" in requeue else list(requeue), as_json, lang)
+    elif show_status:
         _print_status(data_dir, as_json, lang)
     elif watch:
         _watch(data_dir, as_json, lang)
     else:
         _once(data_dir, as_json, lang)
+
+
+def _requeue(data_dir: str | None, numbers: list[str], as_json: bool, lang: str) -> None:
+    kiosk = open_kiosk(data_dir)
+    try:
+        count = sync_service.requeue_quarantined(kiosk, numbers)
+    except KioskError as exc:
+        fail(exc, lang, as_json)
+    finally:
+        kiosk.close()
+    if as_json:
+        emit_json({"ok": True, "requeued": count})
+    else:
+        click.echo(text("sync.requeue.done", lang, count=count))
 
 
 def _once(data_dir: str | None, as_json: bool, lang: str) -> None:

@@ -16,6 +16,7 @@ import httpx
 
 from kiosk.bootstrap import Kiosk, open_kiosk
 from kiosk.domain.register_numbers import ALPHABET, DEVICE_CODE_LENGTH
+from kiosk.errors import NotFoundError
 from kiosk.services.clock import Clock, system_clock
 from kiosk.store import outbox
 from kiosk.store.sync_state import Enrollment, enrollment, last_run, save_enrollment
@@ -195,3 +196,27 @@ def sync_status(kiosk: Kiosk) -> SyncStatus:
         last_attempt_at=runs["last_attempt_at"],
         last_error=runs["last_error"],
     )
+
+
+def requeue_quarantined(
+    kiosk: Kiosk, register_numbers: list[str], *, clock: Clock = system_clock
+) -> int:
+    """Send quarantined records again (all of them when no number is given); how many.
+
+    A number that names no quarantined record is refused by name, and nothing is requeued.
+    """
+    rows = outbox.quarantined_rows(kiosk.db)
+    if register_numbers:
+        by_number = {row.register_number: row.seq for row in rows if row.register_number}
+        unknown = [number for number in register_numbers if number not in by_number]
+        if unknown:
+            raise NotFoundError(
+                "no quarantined record with this register number",
+                where="register number",
+                code="sync.requeue.unknown",
+                params={"numbers": ", ".join(unknown)},
+            )
+        seqs = [by_number[number] for number in register_numbers]
+    else:
+        seqs = [row.seq for row in rows]
+    return outbox.requeue_quarantined(kiosk.db, seqs, clock().isoformat())

@@ -141,6 +141,35 @@ def quarantined_rows(db: sqlite_utils.Database) -> list[OutboxRow]:
     return [_row(values) for values in rows]
 
 
+def requeue_quarantined(db: sqlite_utils.Database, seqs: Iterable[int], at: str) -> int:
+    """Put quarantined rows back in the queue, once what refused them is fixed (rules, roster).
+
+    A submission the quarantine marked `rejected` is `queued` again, so its status stops saying
+    it was refused; a rejection decided by staff comes from a sent row and is never touched.
+    """
+    requeued = 0
+    with db.atomic():
+        for seq in seqs:
+            row = db.execute(
+                "SELECT kind, client_id FROM outbox WHERE seq = ? AND state = ?", [seq, QUARANTINED]
+            ).fetchone()
+            if row is None:
+                continue
+            db.execute(
+                "UPDATE outbox SET state = ?, error_code = NULL, last_error = NULL,"
+                " next_attempt_at = NULL, updated_at = ? WHERE seq = ?",
+                [PENDING, at, seq],
+            )
+            if row[0] == "submission":
+                db.execute(
+                    "UPDATE submissions SET state = 'queued', status_note = NULL,"
+                    " status_note_en = NULL, updated_at = ? WHERE client_id = ? AND state = 'rejected'",
+                    [at, row[1]],
+                )
+            requeued += 1
+    return requeued
+
+
 def claim(db: sqlite_utils.Database, seqs: Iterable[int], at: str) -> list[OutboxRow]:
     """Mark still-pending rows `sending` and return them exactly as they are sent.
 

@@ -166,3 +166,46 @@ def test_the_enrollment_code_error_code_is_stable(kiosk, network):
     assert result.exit_code == 1
     assert json.loads(result.output)["error"]["code"] == "sync.enrollment_refused"
     assert ErrorCode.INVALID_ENROLLMENT_CODE.value == "invalid_enrollment_code"
+
+
+def _submission_state(kiosk, number: str) -> tuple[str, str | None]:
+    row = kiosk.db.execute(
+        "SELECT state, status_note FROM submissions WHERE register_number = ?", [number]
+    ).fetchone()
+    return row[0], row[1]
+
+
+def _register_number(kiosk, client_id: str) -> str:
+    query = "SELECT register_number FROM submissions WHERE client_id = ?"
+    return str(kiosk.db.execute(query, [client_id]).fetchone()[0])
+
+
+def test_a_quarantined_record_is_queued_again_and_sent_once_the_server_takes_it(
+    kiosk, network, submit
+):
+    _enroll()
+    refused = _register_number(
+        kiosk, submit(applicant={"nik": "3174015708800002", "name": "Ditolak Server"})
+    )
+    network.reject = lambda body: body["applicant"]["name"] == "Ditolak Server"
+    assert kiosk_cli("sync", "--once").exit_code == 1
+    assert _submission_state(kiosk, refused)[0] == "rejected"
+
+    # A number that is not quarantined is named, and nothing is requeued.
+    unknown = kiosk_cli(
+        "sync", "--requeue", refused, "--requeue", "AAAAAA-000009-X", "--lang", "en"
+    )
+    assert unknown.exit_code == 1
+    assert "AAAAAA-000009-X" in unknown.output and refused not in unknown.output
+    assert _submission_state(kiosk, refused)[0] == "rejected"
+
+    requeued = kiosk_cli("sync", "--requeue", refused, "--json")
+    assert requeued.exit_code == 0, requeued.output
+    assert json.loads(requeued.output) == {"ok": True, "requeued": 1}
+    assert _submission_state(kiosk, refused) == ("queued", None)
+
+    network.reject = lambda body: False  # the centre fixed what refused it
+    result = kiosk_cli("sync", "--once", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 records" in result.output
+    assert kiosk_cli("sync", "--requeue", "all", "--lang", "en").output.startswith("0 records")
