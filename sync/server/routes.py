@@ -220,19 +220,18 @@ def attachment_status(
     return uploads.status(state.database, state.store, sha256, state.clock())
 
 
+def _binary_body(media_type: str) -> dict[str, Any]:
+    """OpenAPI for a body the handler reads itself as raw bytes of `media_type`."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"requestBody": {"required": True, "content": {media_type: binary}}}
+
+
 @router.put(
     "/v1/attachments/{sha256}",
     response_model=AttachmentStatus,
     responses=_ERRORS,
     tags=["attachments"],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
+    openapi_extra=_binary_body("application/octet-stream"),
 )
 async def put_chunk(
     request: Request,
@@ -274,14 +273,7 @@ async def put_chunk(
     response_model_exclude_none=True,
     responses=_ERRORS,
     tags=["attachments"],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/vnd.lengkap.bundle": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
+    openapi_extra=_binary_body("application/vnd.lengkap.bundle"),
 )
 async def post_bundle(
     request: Request, ticket: GateTicket, device: AuthenticatedDevice
