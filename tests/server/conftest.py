@@ -9,11 +9,10 @@ import pytest
 
 from sync.protocol import Limits
 from tests.support.server import (
-    POSTGRES_UNREACHABLE,
+    BACKENDS,
     EnrolledDevice,
     RunningServer,
-    postgres_database,
-    postgres_reachable,
+    backend_database,
     postgres_url,  # noqa: F401  (fixture)
     running_server,
 )
@@ -26,7 +25,6 @@ SMALL_LIMITS = Limits(
     max_attachment_bytes=64 * 1024,
     max_pull_changes=50,
 )
-BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -34,12 +32,9 @@ def server_db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The database every server test of this backend shares (its own, one per session)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'server.sqlite'}"
-        return
-    if not postgres_reachable():
-        pytest.skip(POSTGRES_UNREACHABLE)
-    with postgres_database() as url:
+    with backend_database(
+        request.param, tmp_path_factory.mktemp("sqlite") / "server.sqlite"
+    ) as url:
         yield url
 
 
@@ -64,10 +59,5 @@ def device(live_server: RunningServer) -> EnrolledDevice:
 @pytest.fixture(params=BACKENDS)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with nothing in it, per test: for migrations from empty."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    if not postgres_reachable():
-        pytest.skip(POSTGRES_UNREACHABLE)
-    with postgres_database() as url:
+    with backend_database(request.param, tmp_path / "empty.sqlite") as url:
         yield url

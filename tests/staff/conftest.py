@@ -15,15 +15,13 @@ from sync.server.staff.accounts import StaffUser, add_user
 from sync.server.staff.roles import Role
 from sync.server.storage import Database, utc_now
 from tests.support.server import (
-    POSTGRES_UNREACHABLE,
+    BACKENDS,
     EnrolledDevice,
     RunningServer,
-    postgres_database,
-    postgres_reachable,
+    backend_database,
     running_server,
 )
 
-BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "kata-sandi-uji-123"
 
 
@@ -31,12 +29,8 @@ PASSWORD = "kata-sandi-uji-123"
 def staff_db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('staff-sqlite') / 'server.sqlite'}"
-        return
-    if not postgres_reachable():
-        pytest.skip(POSTGRES_UNREACHABLE)
-    with postgres_database() as url:
+    sqlite_file = tmp_path_factory.mktemp("staff-sqlite") / "server.sqlite"
+    with backend_database(request.param, sqlite_file) as url:
         yield url
 
 

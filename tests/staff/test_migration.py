@@ -13,8 +13,7 @@ from alembic import command
 from sync.server import migrations
 from sync.server.storage import Database, case_missing_documents, cases, dumps, utc_now
 from tests.server.records import complaint_record, submission_record
-from tests.staff.conftest import BACKENDS
-from tests.support.server import POSTGRES_UNREACHABLE, postgres_database, postgres_reachable
+from tests.support.server import BACKENDS, backend_database
 
 # Lightweight tables as revision 0002 has them (storage.py already describes 0003's columns).
 _devices = sa.table(
@@ -46,15 +45,7 @@ _records = sa.table(
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-        found = Database(url)
-        yield found
-        found.close()
-        return
-    if not postgres_reachable():
-        pytest.skip(POSTGRES_UNREACHABLE)
-    with postgres_database() as url:
+    with backend_database(request.param, tmp_path / "old.sqlite") as url:
         found = Database(url)
         yield found
         found.close()

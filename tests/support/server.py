@@ -57,6 +57,22 @@ def postgres_reachable() -> bool:
         return False
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def backend_database(backend: str, sqlite_file: Path) -> Iterator[str]:
+    """A fresh database of `backend` for the duration: the SQLite file `sqlite_file`, or a new
+    PostgreSQL database (the test skips, with the reason, when PostgreSQL is unreachable)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    if not postgres_reachable():
+        pytest.skip(POSTGRES_UNREACHABLE)
+    with postgres_database() as url:
+        yield url
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for the duration; yields its SQLAlchemy URL."""
