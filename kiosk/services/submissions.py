@@ -6,16 +6,17 @@ field (and the file) it is in; nothing is saved unless everything is valid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiosk.banks import account_lengths
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.accounts import parse_bank_account
-from kiosk.domain.findings import Finding
+from kiosk.domain.findings import Finding, Severity
 from kiosk.domain.identity import Role, parse_kk, parse_nik
 from kiosk.domain.requirements import Checklist
 from kiosk.domain.submissions import (
@@ -30,11 +31,18 @@ from kiosk.errors import ImageError, InputError, KioskError
 from kiosk.regions import default_regions
 from kiosk.services.checklist import check_documents
 from kiosk.services.clock import Clock, IdFactory, new_client_id, system_clock
-from kiosk.store.attachments import store_photo
+from kiosk.store.attachments import (
+    PreparedPhoto,
+    forget_unregistered,
+    keep_photo,
+    prepare_photo,
+    sweep_orphan_photos,
+)
 from kiosk.store.records import next_register_number, save_submission
 
 # Whose NIK the applicant's is: decides the plausible century and age (a KJP Plus applicant is the student).
 APPLICANT_ROLE = {"kjp-plus": Role.STUDENT, "pkh": Role.ANY}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP_LEVEL = {
     "program",
     "stage",
@@ -75,11 +83,14 @@ def record_submission(
     applicant_role = APPLICANT_ROLE.get(program, Role.ANY)
     applicant = _applicant(fields, applicant_role)
     collector = _collector(fields)
-    bank_account = _bank_account(fields)
+    bank_account, account_warnings = _bank_account(fields)
     documents = fields.documents()
     client_id = fields.text("client_id", required=False) or new_id()
 
-    warnings = _identity_warnings(applicant, applicant_role, collector, now.date())
+    warnings = (
+        *_identity_warnings(applicant, applicant_role, collector, now.date()),
+        *account_warnings,
+    )
     try:
         checklist = check_documents(
             program, stage, facts, {doc for doc, _ in documents}, data_dir=kiosk.data_dir
@@ -96,32 +107,53 @@ def record_submission(
             code="submission.missing_facts",
             params={"facts": ", ".join(checklist.missing_facts)},
         )
-    evidence = tuple(
-        DocumentEvidence(
-            doc, _store_photo(kiosk, photo, base_dir, f"{source}: documents[{index}].photo", now)
-        )
-        for index, (doc, photo) in enumerate(documents)
-    )
-    with kiosk.db.atomic():
-        submission = Submission(
-            client_id=client_id,
-            register_number=next_register_number(kiosk.db),
-            program=program,
-            stage=stage,
-            applicant=applicant,
-            collector=collector,
-            bank_account=bank_account,
-            facts=dict(facts),
-            documents=evidence,
-            completeness=Completeness.COMPLETE
-            if checklist.is_complete
-            else Completeness.INCOMPLETE,
-            missing_documents=tuple(item.document for item in checklist.missing),
-            created_at=now,
-        ).queued()
-        _refuse_duplicate_client_id(kiosk, client_id, source)
-        save_submission(kiosk.db, submission)
+    # Every photo is read and normalised before anything is written, so one bad photo refuses the
+    # submission with nothing on disk; the good ones are written only inside its transaction.
+    prepared = [
+        _prepare_photo(photo, base_dir, f"{source}: documents[{index}].photo")
+        for index, (_doc, photo) in enumerate(documents)
+    ]
+    written: list[str] = []
+    try:
+        with kiosk.db.atomic():
+            evidence = tuple(
+                DocumentEvidence(doc, _keep_photo(kiosk, photo, now, written))
+                for (doc, _path), photo in zip(documents, prepared, strict=True)
+            )
+            submission = Submission(
+                client_id=client_id,
+                register_number=next_register_number(kiosk.db),
+                program=program,
+                stage=stage,
+                applicant=applicant,
+                collector=collector,
+                bank_account=bank_account,
+                facts=dict(facts),
+                documents=evidence,
+                completeness=Completeness.COMPLETE
+                if checklist.is_complete
+                else Completeness.INCOMPLETE,
+                missing_documents=tuple(item.document for item in checklist.missing),
+                created_at=now,
+            ).queued()
+            _refuse_duplicate_client_id(kiosk, client_id, source)
+            save_submission(kiosk.db, submission)
+    except BaseException:
+        forget_unregistered(kiosk.db, kiosk.data_dir, written)
+        raise
     return SubmissionOutcome(submission, checklist, warnings)
+
+
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def forget_orphan_photos(kiosk: Kiosk, clock: Clock = system_clock) -> int:
+    """Remove photo files a crash left without their record; returns how many.
+
+    Run when the app starts. Files younger than an hour are left, in case another process on
+    this data folder is saving right now.
+    """
+    return sweep_orphan_photos(kiosk.db, kiosk.data_dir, older_than=clock() - ORPHAN_GRACE)
 
 
 def _refuse_duplicate_client_id(kiosk: Kiosk, client_id: str, source: str) -> None:
@@ -146,7 +178,7 @@ def _applicant(fields: _RequestReader, role: Role) -> Applicant:
         nik=nik,
         name=person.text("name"),
         kk=kk,
-        birth_date=person.text("birth_date", required=False),
+        birth_date=person.iso_date("birth_date"),
     )
 
 
@@ -161,30 +193,50 @@ def _collector(fields: _RequestReader) -> Collector | None:
     )
 
 
-def _bank_account(fields: _RequestReader) -> BankAccount | None:
+def _bank_account(fields: _RequestReader) -> tuple[BankAccount | None, tuple[Finding, ...]]:
+    """The account, and what only informs (an unknown bank, a length that cannot be checked)."""
     if fields.raw.get("bank_account") is None:
-        return None
+        return None, ()
     account = fields.child("bank_account", {"bank", "account"})
     bank = account.text("bank")
     result = parse_bank_account(account.text("account"), bank, account_lengths())
     if not result.valid:
         account.reject_findings("account", result.errors)
-    return BankAccount(bank=bank, account=result.number or "")
+    return BankAccount(bank=bank, account=result.number or ""), result.warnings
 
 
 def _identity_warnings(
     applicant: Applicant, role: Role, collector: Collector | None, today: date
 ) -> tuple[Finding, ...]:
     regions = default_regions()
-    found: list[Finding] = list(parse_nik(applicant.nik, regions, role=role, today=today).warnings)
+    nik = parse_nik(applicant.nik, regions, role=role, today=today)
+    found: list[Finding] = list(nik.warnings)
+    stated = applicant.birth_date
+    if stated and nik.birth_date_candidates and stated not in _iso(nik.birth_date_candidates):
+        # The NIK encodes the birth date Dukcapil registered; a different date typed here is a
+        # data mismatch the verifier should see, not a reason to refuse the person.
+        found.append(
+            Finding(
+                "submission.birth_date_differs",
+                Severity.WARNING,
+                "applicant.birth_date",
+                {
+                    "nik_date": (nik.birth_date or nik.birth_date_candidates[-1]).strftime(
+                        "%d-%m-%Y"
+                    )
+                },
+            )
+        )
     if collector:
         found.extend(parse_nik(collector.nik, regions, role=Role.PARENT, today=today).warnings)
     return tuple(found)
 
 
-def _store_photo(
-    kiosk: Kiosk, photo: str | None, base_dir: Path | None, where: str, now: Any
-) -> str | None:
+def _iso(dates: tuple[date, ...]) -> set[str]:
+    return {day.isoformat() for day in dates}
+
+
+def _prepare_photo(photo: str | None, base_dir: Path | None, where: str) -> PreparedPhoto | None:
     if photo is None:
         return None
     path = Path(photo)
@@ -200,11 +252,22 @@ def _store_photo(
             params={"path": photo},
         ) from exc
     try:
-        return store_photo(kiosk.db, kiosk.data_dir, data, str(path), now).sha256
+        return prepare_photo(data, str(path))
     except ImageError as exc:
         raise ImageError(
             exc.detail, where=f"{where} ({photo})", code=exc.code, params=exc.params
         ) from exc
+
+
+def _keep_photo(
+    kiosk: Kiosk, photo: PreparedPhoto | None, now: datetime, written: list[str]
+) -> str | None:
+    if photo is None:
+        return None
+    stored, is_new_file = keep_photo(kiosk.db, kiosk.data_dir, photo, now)
+    if is_new_file:
+        written.append(stored.sha256)
+    return stored.sha256
 
 
 class _RequestReader:
@@ -271,6 +334,24 @@ class _RequestReader:
                 params={"field": key},
             )
         return value.strip()
+
+    def iso_date(self, key: str) -> str | None:
+        """An optional calendar date written YYYY-MM-DD, kept as that text."""
+        value = self.text(key, required=False)
+        if value is None:
+            return None
+        try:
+            # fromisoformat alone would also take 20090514 and week dates; people write 2009-05-14.
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            return date.fromisoformat(value).isoformat()
+        except ValueError as exc:
+            raise InputError(
+                "expected a date written YYYY-MM-DD",
+                where=self._path(key),
+                code="submission.expected_date",
+                params={"field": key},
+            ) from exc
 
     def integer(self, key: str) -> int:
         value = self.raw.get(key)

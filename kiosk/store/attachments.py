@@ -111,21 +111,85 @@ def photo_path(data_dir: Path, sha256: str) -> Path:
     return attachments_dir(data_dir) / sha256[:2] / f"{sha256}.jpg"
 
 
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo normalised in memory, not yet on disk: every photo of a record is prepared first,
+    so a bad one refuses the record before anything is written."""
+
+    data: bytes
+    sha256: str
+    width: int
+    height: int
+
+
+def prepare_photo(data: bytes, source: str) -> PreparedPhoto:
+    """Normalise a photo and name it by its SHA-256; ImageError naming `source` when unusable."""
+    normalised, width, height = normalise_photo(data, source)
+    return PreparedPhoto(normalised, hashlib.sha256(normalised).hexdigest(), width, height)
+
+
+def keep_photo(
+    db: sqlite_utils.Database, data_dir: Path, photo: PreparedPhoto, at: datetime
+) -> tuple[StoredPhoto, bool]:
+    """Write a prepared photo once and register it; True when this call wrote a new file.
+
+    Call it inside the record's transaction: if that rolls back, `forget_unregistered` removes
+    the files this call wrote.
+    """
+    path = photo_path(data_dir, photo.sha256)
+    written = not path.exists()
+    if written:
+        _write_atomically(path, photo.data)
+    db.execute(
+        "INSERT OR IGNORE INTO attachments(sha256, size, width, height, media_type, created_at)"
+        " VALUES (?, ?, ?, ?, 'image/jpeg', ?)",
+        [photo.sha256, len(photo.data), photo.width, photo.height, at.isoformat()],
+    )
+    stored = StoredPhoto(photo.sha256, len(photo.data), photo.width, photo.height, path)
+    return stored, written
+
+
 def store_photo(
     db: sqlite_utils.Database, data_dir: Path, data: bytes, source: str, at: datetime
 ) -> StoredPhoto:
     """Normalise and keep a photo once; a second copy of the same photo returns the first."""
-    normalised, width, height = normalise_photo(data, source)
-    sha256 = hashlib.sha256(normalised).hexdigest()
-    path = photo_path(data_dir, sha256)
-    if not path.exists():
-        _write_atomically(path, normalised)
-    db.execute(
-        "INSERT OR IGNORE INTO attachments(sha256, size, width, height, media_type, created_at)"
-        " VALUES (?, ?, ?, ?, 'image/jpeg', ?)",
-        [sha256, len(normalised), width, height, at.isoformat()],
-    )
-    return StoredPhoto(sha256, len(normalised), width, height, path)
+    return keep_photo(db, data_dir, prepare_photo(data, source), at)[0]
+
+
+def is_registered(db: sqlite_utils.Database, sha256: str) -> bool:
+    return db.execute("SELECT 1 FROM attachments WHERE sha256 = ?", [sha256]).fetchone() is not None
+
+
+def forget_unregistered(db: sqlite_utils.Database, data_dir: Path, sha256s: list[str]) -> None:
+    """Remove the files of photos whose registration was rolled back (personal data kept for nothing)."""
+    for sha256 in sha256s:
+        if not is_registered(db, sha256):
+            photo_path(data_dir, sha256).unlink(missing_ok=True)
+
+
+def sweep_orphan_photos(db: sqlite_utils.Database, data_dir: Path, *, older_than: datetime) -> int:
+    """Remove photo files that no row registers and half-written temporary files, older than
+    `older_than` (so a save in progress in another process is left alone); returns how many.
+
+    Only a crash between writing a file and committing its record leaves such a file.
+    """
+    root = attachments_dir(data_dir)
+    if not root.is_dir():
+        return 0
+    cutoff = older_than.timestamp()
+    registered = {row[0] for row in db.execute("SELECT sha256 FROM attachments").fetchall()}
+    removed = 0
+    for path in root.glob("*/*"):
+        is_orphan = path.name.startswith(".incoming-") or (
+            path.suffix == ".jpg" and path.stem not in registered
+        )
+        try:
+            if is_orphan and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -143,3 +143,76 @@ def test_warnings_inform_without_blocking(kiosk):
     outcome = _record(kiosk, request)
     assert any(w.code.startswith("nik.") for w in outcome.warnings)
     assert _counts(kiosk) == (1, 1, 0)
+
+
+def _photo_files(kiosk):
+    return sorted(p.name for p in (kiosk.data_dir / "attachments").glob("*/*"))
+
+
+def test_a_good_photo_beside_a_broken_one_is_not_left_on_disk(kiosk, tmp_path):
+    (tmp_path / "kk.jpg").write_bytes(document_photo())
+    (tmp_path / "ktp.jpg").write_bytes(document_photo()[:400])
+    request = kjp_request(
+        documents=[{"type": "kk", "photo": "kk.jpg"}, {"type": "ktp_wali", "photo": "ktp.jpg"}]
+    )
+    with pytest.raises(ImageError) as caught:
+        _record(kiosk, request, base_dir=tmp_path)
+    assert "documents[1].photo" in caught.value.where
+    assert _counts(kiosk) == (0, 0, 0)
+    assert _photo_files(kiosk) == []
+
+
+def test_photos_written_for_a_submission_that_is_then_refused_are_removed(kiosk, tmp_path):
+    _record(kiosk, kjp_request(client_id="fixed-id"))
+    (tmp_path / "kk.jpg").write_bytes(document_photo())
+    request = kjp_request(client_id="fixed-id", documents=[{"type": "kk", "photo": "kk.jpg"}])
+    with pytest.raises(InputError, match="client_id"):
+        _record(kiosk, request, base_dir=tmp_path)
+    assert _counts(kiosk) == (1, 1, 0)
+    assert _photo_files(kiosk) == []
+
+
+def test_a_photo_another_submission_already_uses_stays_when_a_later_one_is_refused(kiosk, tmp_path):
+    (tmp_path / "kk.jpg").write_bytes(document_photo())
+    documents = [{"type": "kk", "photo": "kk.jpg"}]
+    _record(kiosk, kjp_request(client_id="fixed-id", documents=documents), base_dir=tmp_path)
+    kept = _photo_files(kiosk)
+    with pytest.raises(InputError):
+        _record(kiosk, kjp_request(client_id="fixed-id", documents=documents), base_dir=tmp_path)
+    assert _photo_files(kiosk) == kept and len(kept) == 1
+
+
+@pytest.mark.parametrize("typed", ["2009-02-30", "14-05-2009", "20090514", "2009-5-14", "kemarin"])
+def test_a_birth_date_that_is_not_a_real_yyyy_mm_dd_date_is_refused(kiosk, typed):
+    request = kjp_request(applicant={"nik": "3174011405090003", "name": "Siti", "birth_date": typed})
+    with pytest.raises(InputError) as caught:
+        _record(kiosk, request)
+    assert caught.value.where == "sub.json: applicant.birth_date"
+    assert caught.value.code == "submission.expected_date"
+    assert _counts(kiosk) == (0, 0, 0)
+
+
+def test_a_birth_date_other_than_the_nik_s_is_saved_with_a_warning(kiosk):
+    request = kjp_request(
+        applicant={"nik": "3174011405090003", "name": "Siti", "birth_date": "2009-05-15"}
+    )
+    outcome = _record(kiosk, request)
+    differs = [w for w in outcome.warnings if w.code == "submission.birth_date_differs"]
+    assert [(w.field, dict(w.params)) for w in differs] == [
+        ("applicant.birth_date", {"nik_date": "14-05-2009"})
+    ]
+    assert outcome.submission.applicant.birth_date == "2009-05-15"
+
+
+def test_the_nik_s_own_birth_date_gives_no_warning(kiosk):
+    request = kjp_request(
+        applicant={"nik": "3174011405090003", "name": "Siti", "birth_date": "2009-05-14"}
+    )
+    assert not [w for w in _record(kiosk, request).warnings if w.code.startswith("submission.")]
+
+
+def test_an_account_that_cannot_be_checked_is_saved_with_the_reason(kiosk):
+    request = kjp_request(bank_account={"bank": "Bank Antah Berantah", "account": "123"})
+    outcome = _record(kiosk, request)
+    assert "account.bank_unknown" in {w.code for w in outcome.warnings}
+    assert _counts(kiosk) == (1, 1, 0)

@@ -1,13 +1,19 @@
 """Document photos: upright, stripped of EXIF and GPS, at most 2048 px, stored once."""
 
 import io
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
 from kiosk.errors import ImageError
-from kiosk.store.attachments import normalise_photo, photo_path, store_photo
+from kiosk.store.attachments import (
+    normalise_photo,
+    photo_path,
+    store_photo,
+    sweep_orphan_photos,
+)
 from tests.support.images import GPS_IFD, document_photo
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -84,3 +90,33 @@ def test_a_huge_image_is_refused_before_it_is_decoded():
     with pytest.raises(ImageError) as caught:
         normalise_photo(out.getvalue(), "huge.png")
     assert caught.value.code == "image.too_many_pixels"
+
+
+def _age(path, hours):
+    then = (NOW - timedelta(hours=hours)).timestamp()
+    os.utime(path, (then, then))
+
+
+def test_the_sweep_removes_old_unregistered_photos_and_half_written_files_only(fresh_db, tmp_path):
+    kept = store_photo(fresh_db, tmp_path, document_photo(), "kk.jpg", NOW).path
+    orphan = photo_path(tmp_path, "ab" + "0" * 62)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left by a crash")
+    half = kept.parent / ".incoming-x1"
+    half.write_bytes(b"half a photo")
+    young = photo_path(tmp_path, "cd" + "0" * 62)
+    young.parent.mkdir(parents=True, exist_ok=True)
+    young.write_bytes(b"another process is saving it now")
+    for path in (kept, orphan, half):
+        _age(path, hours=3)
+    _age(young, hours=0)
+
+    removed = sweep_orphan_photos(fresh_db, tmp_path, older_than=NOW - timedelta(hours=1))
+
+    assert removed == 2
+    assert kept.exists() and young.exists()
+    assert not orphan.exists() and not half.exists()
+
+
+def test_the_sweep_of_a_device_without_photos_does_nothing(fresh_db, tmp_path):
+    assert sweep_orphan_photos(fresh_db, tmp_path, older_than=NOW) == 0
