@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.bootstrap import Kiosk
-from kiosk.domain.complaints import Complainant, Complaint, ComplaintCategory, file_complaint
+from kiosk.domain.complaints import (
+    Complainant,
+    Complaint,
+    ComplaintCategory,
+    file_complaint,
+    normalise_phone,
+)
 from kiosk.domain.identity import parse_nik
 from kiosk.domain.register_numbers import RegisterNumberError, parse_register_number
 from kiosk.errors import InputError
@@ -54,6 +60,13 @@ def file_new_complaint(
             first = result.errors[0]
             raise InputError(first.code, where="nik", code=first.code, params=dict(first.params))
         checked_nik = result.number
+    checked_phone = None
+    if phone and phone.strip():
+        checked_phone = normalise_phone(phone)
+        if checked_phone is None:
+            raise InputError(
+                "not an Indonesian phone number", where="phone", code="complaint.phone_invalid"
+            )
     related = None
     if related_register_number:
         try:
@@ -66,9 +79,7 @@ def file_new_complaint(
             register_number=next_register_number(kiosk.db),
             category=chosen,
             description=text,
-            complainant=Complainant(
-                name=name.strip(), nik=checked_nik, phone=(phone or "").strip() or None
-            ),
+            complainant=Complainant(name=name.strip(), nik=checked_nik, phone=checked_phone),
             filed_at=clock(),
             program=program,
             related_register_number=related,

@@ -54,6 +54,8 @@ def test_two_complaints_get_different_numbers(kiosk):
         ({"name": ""}, "name"),
         ({"nik": "1234"}, "nik"),
         ({"related_register_number": "XYZ"}, "related"),
+        ({"phone": "abc"}, "phone"),
+        ({"phone": "0812"}, "phone"),
     ],
 )
 def test_bad_input_names_the_field_and_saves_nothing(kiosk, overrides, where):
@@ -69,3 +71,11 @@ def test_an_unknown_register_number_is_not_found(kiosk):
 
     with pytest.raises(NotFoundError):
         status_of(kiosk, str(RegisterNumber("ABCDEF", 99)))
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("+62 812-3456-7890", "081234567890"), ("0812 3456 7890", "081234567890"), ("  ", None)],
+)
+def test_a_phone_number_is_kept_in_one_form_whatever_way_it_was_typed(kiosk, typed, kept):
+    assert _file(kiosk, phone=typed).complainant.phone == kept
