@@ -47,6 +47,13 @@ def _report_lines(report: ImportReport, lang: str) -> list[str]:
         hidden = report.rejected - len(report.problems)
         if hidden > 0:
             lines.append(text("roster.report.more", lang, count=hidden))
+    if report.repeats:
+        lines.append(text("roster.report.repeats", lang, count=report.repeated))
+        for line, first_line in report.repeats:
+            lines.append(text("roster.report.repeat", lang, line=line, first_line=first_line))
+        hidden = report.repeated - len(report.repeats)
+        if hidden > 0:
+            lines.append(text("roster.report.repeat_more", lang, count=hidden))
     return lines
 
 
@@ -146,6 +153,7 @@ def _match_json(match: RosterMatch) -> dict[str, Any]:
 @roster.command("find")
 @click.argument("nik", required=False)
 @click.option("--name", "name", default=None, help="Search by name instead of NIK (fuzzy).")
+@click.option("--kk", "kk", default=None, help="Everyone on this family card (No. KK).")
 @click.option("--program", type=click.Choice(PROGRAMS), default=None, help="Only this program.")
 @click.option(
     "--limit",
@@ -158,20 +166,26 @@ def _match_json(match: RosterMatch) -> dict[str, Any]:
 def find_command(
     nik: str | None,
     name: str | None,
+    kk: str | None,
     program: str | None,
     limit: int,
     data_dir: str | None,
     as_json: bool,
     lang: str,
 ) -> None:
-    """Find a person by NIK, or by --name "...". Exit 1 when nobody is found."""
-    if (nik is None) == (name is None):
-        raise click.UsageError("give either a NIK or --name, not both and not neither")
+    """Find a person by NIK, a family by --kk NUMBER, or a name by --name "...".
+
+    Exit 1 when nobody is found.
+    """
+    if [nik, name, kk].count(None) != 2:
+        raise click.UsageError("give one of: a NIK, --kk NUMBER or --name TEXT")
     kiosk = open_kiosk(data_dir)
     try:
+        matches: list[RosterMatch] = []
         if nik is not None:
             entries = roster_service.find_by_nik(kiosk.db, nik, program)
-            matches: list[RosterMatch] = []
+        elif kk is not None:
+            entries = roster_service.find_by_kk(kiosk.db, kk, program)
         else:
             assert name is not None
             matches = roster_service.search_by_name(kiosk.db, name, program, limit)
@@ -187,9 +201,11 @@ def find_command(
                 "matches": [_match_json(match) for match in matches],
             }
         )
-    elif nik is not None:
-        if not entries:
+    elif nik is not None or kk is not None:
+        if not entries and nik is not None:
             click.echo(text("roster.find.not_found_nik", lang, nik=mask_nik(nik)))
+        elif not entries and kk is not None:
+            click.echo(text("roster.find.not_found_kk", lang, kk=mask_nik(kk)))
         for entry in entries:
             for line in _entry_lines(entry, lang):
                 click.echo(line)

@@ -95,6 +95,10 @@ class ImportReport:
     rejected: int
     problems: tuple[RowProblem, ...]
     seconds: float
+    # Lines whose NIK an earlier line of the same file already had: kept (the later row wins),
+    # but worth a look, since two rows for one person usually means a mistake in the register.
+    repeated: int = 0
+    repeats: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +111,8 @@ class ImportReport:
             "rejected": self.rejected,
             "problems": [problem.to_dict() for problem in self.problems],
             "problems_shown": len(self.problems),
+            "repeated": self.repeated,
+            "repeats": [{"line": line, "first_line": first} for line, first in self.repeats],
             "seconds": round(self.seconds, 3),
         }
 
@@ -354,8 +360,9 @@ def import_roster(
             now.isoformat(timespec="seconds"),
             bank_lengths,
         )
-        counts = {"read": 0, "inserted": 0, "updated": 0, "rejected": 0}
+        counts = {"read": 0, "inserted": 0, "updated": 0, "rejected": 0, "repeated": 0}
         problems: list[RowProblem] = []
+        repeats: list[tuple[int, int]] = []
         batch: list[RosterEntry] = []
 
         def reject(line: int, field_name: str, code: str, params: Mapping[str, str | int]) -> None:
@@ -364,9 +371,11 @@ def import_roster(
                 problems.append(RowProblem(line, field_name, code, dict(params)))
 
         def flush() -> None:
-            inserted, updated = store.upsert_entries(db, batch)
-            counts["inserted"] += inserted
-            counts["updated"] += updated
+            done = store.upsert_entries(db, batch)
+            counts["inserted"] += done.inserted
+            counts["updated"] += done.updated
+            counts["repeated"] += len(done.repeated)
+            repeats.extend(done.repeated[: max(0, max_problems - len(repeats))])
             batch.clear()
 
         last_line = records.line_num
@@ -423,6 +432,8 @@ def import_roster(
         updated=counts["updated"],
         rejected=counts["rejected"],
         problems=tuple(problems),
+        repeated=counts["repeated"],
+        repeats=tuple(repeats),
         seconds=time.perf_counter() - started,
     )
 

@@ -12,7 +12,7 @@ import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 from rapidfuzz import process
@@ -134,37 +134,56 @@ def bump_roster_version(db: sqlite_utils.Database) -> None:
     )
 
 
-def upsert_entries(db: sqlite_utils.Database, entries: Sequence[RosterEntry]) -> tuple[int, int]:
-    """Insert or update `entries` in one transaction; returns (inserted, updated).
+class Upserted(NamedTuple):
+    """What one `upsert_entries` call did; `repeated` pairs (line, earlier line) of one import."""
 
-    Nothing of the batch is written if anything fails. A NIK repeated within the batch counts
-    as an update of its first occurrence, exactly as a later import would.
+    inserted: int
+    updated: int
+    repeated: tuple[tuple[int, int], ...] = ()
+
+
+def upsert_entries(db: sqlite_utils.Database, entries: Sequence[RosterEntry]) -> Upserted:
+    """Insert or update `entries` in one transaction.
+
+    Nothing of the batch is written if anything fails. A NIK repeated within one import (same
+    source and import time) counts as an update of its first occurrence, exactly as a later import
+    would, and is listed in `repeated` so the person importing can check the file.
     """
     if not entries:
-        return 0, 0
+        return Upserted(0, 0)
     inserted = updated = 0
+    repeated: list[tuple[int, int]] = []
     with db.atomic():
-        existing: set[tuple[str, str]] = set()
+        # (program, nik) -> (source, line, imported_at) of the row already there.
+        existing: dict[tuple[str, str], tuple[str | None, int | None, str]] = {}
         by_program: dict[str, list[str]] = {}
         for entry in entries:
             by_program.setdefault(entry.program, []).append(entry.nik)
         for program, niks in by_program.items():
             found = db.execute(
-                "SELECT nik FROM roster"
+                "SELECT nik, source, source_line, imported_at FROM roster"
                 " WHERE program = ? AND nik IN (SELECT value FROM json_each(?))",
                 [program, json.dumps(niks)],
             )
-            existing.update((program, nik) for (nik,) in found)
+            existing.update(((program, nik), (src, line, at)) for nik, src, line, at in found)
         for entry in entries:
             key = (entry.program, entry.nik)
-            if key in existing:
-                updated += 1
-            else:
+            before = existing.get(key)
+            if before is None:
                 inserted += 1
-                existing.add(key)
+            else:
+                updated += 1
+                source, line, imported_at = before
+                # Same file, same import time, another line: the file names this NIK twice (the
+                # same line again is the same file imported twice within one second).
+                same_import = source == entry.source and imported_at == entry.imported_at
+                if same_import and line not in (None, entry.source_line):
+                    assert line is not None and entry.source_line is not None
+                    repeated.append((entry.source_line, line))
+            existing[key] = (entry.source, entry.source_line, entry.imported_at)
         db.conn.executemany(_UPSERT, [_row(entry) for entry in entries])
         bump_roster_version(db)
-    return inserted, updated
+    return Upserted(inserted, updated, tuple(repeated))
 
 
 def find_by_nik(

@@ -125,9 +125,36 @@ def test_find_by_name_with_no_resemblance_exits_1(run, roster_csv):
     assert result.exit_code == 1
 
 
-def test_find_needs_exactly_one_of_nik_or_name(run):
+def test_find_needs_exactly_one_of_nik_kk_or_name(run):
     assert run("roster", "find").exit_code == 2
     assert run("roster", "find", "3171015203100001", "--name", "Siti").exit_code == 2
+    assert run("roster", "find", "--kk", "3171012003150003", "--name", "Siti").exit_code == 2
+
+
+def test_find_by_kk_lists_everyone_on_the_family_card(run, roster_csv):
+    run("roster", "import", str(roster_csv), "--program", "pkh")
+    result = run("roster", "find", "--kk", "3171012003150003", "--json")
+    assert result.exit_code == 0, result.output
+    names = sorted(entry["name"] for entry in json.loads(result.output)["entries"])
+    assert names == ["Moh. Abd. Rahman", "Siti Aminah"]
+
+
+def test_find_by_an_unregistered_kk_exits_1_with_the_number_masked(run, roster_csv):
+    run("roster", "import", str(roster_csv), "--program", "pkh")
+    result = run("roster", "find", "--kk", "3171012003150011")
+    assert result.exit_code == 1
+    assert "3171********0011" in result.output and "3171012003150011" not in result.output
+
+
+def test_a_nik_repeated_in_one_file_is_reported_with_both_lines(run, tmp_path):
+    path = tmp_path / "dobel.csv"
+    path.write_text("\n".join([*ROWS[:3], ROWS[1].replace("Siti Aminah", "Siti A.")]) + "\n")
+    result = run("roster", "import", str(path), "--program", "pkh", "--json")
+    report = json.loads(result.output)
+    assert (report["imported"], report["updated"], report["repeated"]) == (2, 1, 1)
+    assert report["repeats"] == [{"line": 4, "first_line": 2}]
+    plain = run("roster", "import", str(path), "--program", "kjp-plus")
+    assert "baris 4: NIK sama dengan baris 2" in plain.output
 
 
 def test_every_roster_command_has_help_text(run):

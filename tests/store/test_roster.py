@@ -32,7 +32,7 @@ def entry(nik: str, name: str, program: str = "pkh", kk: str | None = KK, **more
 
 
 def test_upsert_inserts_new_people_and_counts_them(fresh_db):
-    inserted, updated = upsert_entries(
+    inserted, updated, _repeated = upsert_entries(
         fresh_db,
         [entry("3171015203100001", "Siti Aminah"), entry("3171011203800002", "Budi Santoso")],
     )
@@ -42,7 +42,7 @@ def test_upsert_inserts_new_people_and_counts_them(fresh_db):
 
 def test_upserting_a_known_nik_updates_it_instead_of_duplicating(fresh_db):
     upsert_entries(fresh_db, [entry("3171015203100001", "Siti Aminah")])
-    inserted, updated = upsert_entries(fresh_db, [entry("3171015203100001", "Siti Aminah Lestari")])
+    inserted, updated, _repeated = upsert_entries(fresh_db, [entry("3171015203100001", "Siti Aminah Lestari")])
     assert (inserted, updated) == (0, 1)
     [found] = find_by_nik(fresh_db, "3171015203100001")
     assert found.name == "Siti Aminah Lestari"
@@ -50,7 +50,7 @@ def test_upserting_a_known_nik_updates_it_instead_of_duplicating(fresh_db):
 
 
 def test_a_nik_repeated_in_one_batch_counts_as_one_insert_and_one_update(fresh_db):
-    inserted, updated = upsert_entries(
+    inserted, updated, _repeated = upsert_entries(
         fresh_db, [entry("3171015203100001", "Siti"), entry("3171015203100001", "Siti Aminah")]
     )
     assert (inserted, updated) == (1, 1)
