@@ -8,6 +8,7 @@ import click
 
 from kiosk.cli.base import cli, common_options, emit_json
 from kiosk.domain.requirements import Checklist, ChecklistItem, FactKind, ProgramRules
+from kiosk.errors import InputError
 from kiosk.i18n import text
 from kiosk.services.checklist import (
     check_documents,
@@ -51,7 +52,11 @@ def check(
     Exits 0 whenever the check itself succeeded, complete or not: "incomplete" is an answer, not
     an error. Exits 1 for an unknown program, stage, question or document, with one line saying so.
     """
-    answers = parse_fact_assignments(facts)
+    try:
+        answers = parse_fact_assignments(facts)
+    except InputError as exc:
+        # A malformed --fact is a mistake in the command line itself: misuse, exit 2.
+        raise click.BadParameter(text(exc.code, lang, **exc.params), param_hint="--fact") from exc
     checklist = check_documents(program, stage, answers, parse_document_list(have), data_dir)
     if as_json:
         emit_json({"ok": True, **checklist.to_dict()})

@@ -122,7 +122,6 @@ def test_json_output_carries_both_languages(run):
             ("--program", "kjp-plus", "--stage", "1", "--fact", "level=smu"),
             "Yang boleh: sd, smp, sma, smk, pkbm.",
         ),
-        (("--program", "kjp-plus", "--stage", "1", "--fact", "level"), "nama=nilai"),
         (("--program", "pkh", "--stage", "1", "--fact", "lansia=mungkin"), "ya, tidak"),
         (("--program", "pkh", "--stage", "1", "--have", "kartu"), 'tidak punya dokumen "kartu"'),
     ],
@@ -137,6 +136,13 @@ def test_bad_input_exits_1_with_one_line(run, args: tuple[str, ...], expected: s
 
 def test_a_missing_option_is_misuse_and_exits_2(run):
     assert run("check", "--stage", "1").exit_code == 2
+
+
+def test_a_fact_without_a_value_is_misuse_and_exits_2_naming_the_option(run):
+    result = run("check", "--program", "kjp-plus", "--stage", "1", "--fact", "level")
+    assert result.exit_code == 2
+    assert "--fact" in result.stderr
+    assert "nama=nilai" in result.stderr
 
 
 def test_a_json_error_goes_to_stderr_as_json(run):

@@ -80,14 +80,39 @@ def test_every_shipped_text_exists_in_both_languages(kjp: ProgramRules, pkh: Pro
 
 
 def test_kjp_asks_only_the_questions_its_conditions_use(kjp: ProgramRules):
-    assert [fact.id for fact in facts_needed(kjp, 2)] == ["level", "recipient", "collector"]
+    assert [fact.id for fact in facts_needed(kjp, 2)] == [
+        "level",
+        "recipient",
+        "collector",
+        "private_school",
+    ]
+
+
+def test_a_new_private_school_student_brings_the_school_s_entry_fee_statement(kjp):
+    facts = {"level": "smp", "recipient": "new", "collector": "parent", "private_school": True}
+    checklist = evaluate(kjp, 1, facts, set(REGISTRATION))
+    assert "rincian_biaya_masuk" in [item.document for item in checklist.missing]
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"level": "smp", "recipient": "new", "collector": "parent", "private_school": False},
+        {"level": "smp", "recipient": "continuing", "collector": "parent"},
+        {"level": "pkbm", "recipient": "new", "collector": "parent"},
+    ],
+)
+def test_no_entry_fee_statement_for_public_schools_continuing_recipients_or_pkbm(kjp, facts):
+    checklist = evaluate(kjp, 2, facts, set())
+    assert checklist.missing_facts == ()
+    assert "rincian_biaya_masuk" not in documents(checklist)
 
 
 # --- KJP Plus checklists ------------------------------------------------------------------------
 
 
 def test_new_sma_student_collected_by_a_guardian_needs_the_school_letter_and_student_card(kjp):
-    facts = {"level": "sma", "recipient": "new", "collector": "guardian"}
+    facts = {"level": "sma", "recipient": "new", "collector": "guardian", "private_school": False}
     checklist = evaluate(kjp, 2, facts, {"kk", "ktp_wali"})
     pickup = [
         "kk_asli",
@@ -111,7 +136,7 @@ def test_a_continuing_recipient_needs_no_pickup_documents(kjp):
 
 
 def test_a_parent_collecting_for_a_primary_pupil_needs_neither_letter_nor_student_card(kjp):
-    facts = {"level": "sd", "recipient": "new", "collector": "parent"}
+    facts = {"level": "sd", "recipient": "new", "collector": "parent", "private_school": False}
     checklist = evaluate(kjp, 1, facts, set())
     assert "surat_sekolah_wali" not in documents(checklist)
     assert "kartu_pelajar" not in documents(checklist)
@@ -128,8 +153,8 @@ def test_every_item_says_why_and_what_is_accepted(kjp):
 
 def test_missing_answers_are_listed_and_the_checklist_is_not_complete(kjp):
     checklist = evaluate(kjp, 2, {"level": "sma"}, set(REGISTRATION))
-    assert checklist.missing_facts == ("recipient", "collector")
-    assert [fact.id for fact in checklist.questions] == ["recipient", "collector"]
+    assert checklist.missing_facts == ("recipient", "collector", "private_school")
+    assert [fact.id for fact in checklist.questions] == ["recipient", "collector", "private_school"]
     assert not checklist.is_complete
     undecided = {item.document: item.depends_on for item in checklist.undecided}
     assert undecided["kartu_pelajar"] == ("recipient",)
@@ -155,7 +180,7 @@ def test_the_checklist_as_json_is_complete_and_plain(kjp):
     checklist = evaluate(kjp, 2, {"level": "sma"}, {"kk"})
     data = checklist.to_dict()
     assert data["program"] == "kjp-plus" and data["stage"] == 2 and data["complete"] is False
-    assert data["missing_facts"] == ["recipient", "collector"]
+    assert data["missing_facts"] == ["recipient", "collector", "private_school"]
     assert data["questions"][0]["choices"][0] == {
         "value": "new",
         "label": checklist.questions[0].choices[0].label,
@@ -380,6 +405,12 @@ def test_every_document_is_listed_once_as_needed_or_handed_back(facts, have, sta
 
 @given(_kjp_facts, _kjp_documents)
 def test_answering_every_question_leaves_nothing_undecided(facts, have):
-    full = {"level": "sma", "recipient": "new", "collector": "parent", **facts}
+    full = {
+        "level": "sma",
+        "recipient": "new",
+        "collector": "parent",
+        "private_school": False,
+        **facts,
+    }
     checklist = evaluate(KJP, 2, full, have)
     assert checklist.missing_facts == () and checklist.undecided == ()

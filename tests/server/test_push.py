@@ -40,7 +40,7 @@ def test_a_valid_submission_is_accepted_with_the_servers_own_verdict(live_server
     assert json.loads(row["body"]) == record.body
     server_verdict = json.loads(row["server_verdict"])
     assert server_verdict["completeness"] == record.body["device_verdict"]["completeness"]
-    assert server_verdict["rules_version"] == "2025.2"
+    assert server_verdict["rules_version"] == "2025.3"
     assert row["verdicts_agree"] is True
 
 
