@@ -102,26 +102,6 @@ def deadlines_for(category: ComplaintCategory, filed_at: datetime) -> Deadlines:
     )
 
 
-_PHONE_SEPARATORS = str.maketrans("", "", " -.()")
-
-
-def normalise_phone(text: str) -> str | None:
-    """An Indonesian phone number as digits from its leading 0 (+62 and 62 become 0), or None.
-
-    Mobile numbers have 10 to 13 digits, landlines with their area code 9 to 11: anything else
-    cannot reach the person, and a staff member would find that out only when calling back.
-    """
-    compact = text.strip().translate(_PHONE_SEPARATORS)
-    if compact.startswith("+62"):
-        compact = "0" + compact[3:]
-    elif compact.startswith("62"):
-        compact = "0" + compact[2:]
-    is_digits = compact.isascii() and compact.isdigit()
-    if not is_digits or not compact.startswith("0") or not 9 <= len(compact) <= 13:
-        return None
-    return compact
-
-
 @dataclass(frozen=True)
 class Complainant:
     name: str

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lokal import parse_phone
+
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.complaints import (
     Complainant,
     Complaint,
     ComplaintCategory,
     file_complaint,
-    normalise_phone,
 )
 from kiosk.domain.identity import parse_nik
 from kiosk.domain.register_numbers import RegisterNumberError, parse_register_number
@@ -60,13 +61,7 @@ def file_new_complaint(
             first = result.errors[0]
             raise InputError(first.code, where="nik", code=first.code, params=dict(first.params))
         checked_nik = result.number
-    checked_phone = None
-    if phone and phone.strip():
-        checked_phone = normalise_phone(phone)
-        if checked_phone is None:
-            raise InputError(
-                "not an Indonesian phone number", where="phone", code="complaint.phone_invalid"
-            )
+    checked_phone = _callable_phone(phone) if phone and phone.strip() else None
     related = None
     if related_register_number:
         try:
@@ -86,6 +81,17 @@ def file_new_complaint(
         )
         save_complaint(kiosk.db, complaint)
     return complaint
+
+
+def _callable_phone(typed: str) -> str:
+    """One stored form (0812..., 021...) of a number staff can call back; lokal-id knows the
+    Indonesian mobile and area-code lengths."""
+    parsed = parse_phone(typed)
+    if not parsed.valid or not parsed.e164:
+        raise InputError(
+            "not an Indonesian phone number", where="phone", code="complaint.phone_invalid"
+        )
+    return "0" + parsed.e164.removeprefix("+62")
 
 
 def _category(value: str) -> ComplaintCategory:
