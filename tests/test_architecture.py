@@ -15,9 +15,9 @@ def test_import_contracts_are_kept():
     assert "0 broken" in result.stdout
 
 
-def test_the_domain_type_checks_under_mypy_strict():
+def test_the_domain_and_the_wire_protocol_type_check_under_mypy_strict():
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "kiosk/domain"],
+        [sys.executable, "-m", "mypy", "kiosk/domain", "sync/protocol.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
