@@ -134,12 +134,10 @@ def watch(
                     **options,
                 )
 
+            # The watcher's own backoff applies unless the caller (a test) brings one.
+            watcher_options: dict[str, Any] = {"backoff": backoff} if backoff else {}
             watcher = SyncWatcher(
-                run_once,
-                interval=interval,
-                on_report=on_report,
-                stop=stop,
-                **({"backoff": backoff} if backoff else {}),
+                run_once, interval=interval, on_report=on_report, stop=stop, **watcher_options
             )
             if on_watcher is not None:
                 on_watcher(watcher)

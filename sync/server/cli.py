@@ -427,7 +427,11 @@ def user_list(as_json: bool, db_url: str | None, data_dir: str | None, lang: str
             item = {"name": account.user.name, "role": account.user.role.value, "status": status}
             click.echo(json.dumps(item, ensure_ascii=False))
             continue
-        until = account.locked_until.strftime("%Y-%m-%d %H:%M UTC") if locked else ""
+        until = (
+            account.locked_until.strftime("%Y-%m-%d %H:%M UTC")
+            if locked and account.locked_until
+            else ""
+        )
         shown = text(f"staff.cli.{status}", lang, until=until)
         click.echo(f"{account.user.name}\t{account.user.role.value}\t{shown}")
 
