@@ -1,7 +1,8 @@
 """`kiosk scan IMAGE...`: decode the codes in photos and say what each one is, file by file.
 
-One line per code found, per file without a code, and per file that cannot be read; exit 0 when
-every file was read (with or without codes), 1 when any file could not be read.
+One line per code found (in plain output followed by what its findings say, an invalid code
+marked with its first error), per file without a code, and per file that cannot be read; exit 0
+when every file was read (with or without codes), 1 when any file could not be read.
 """
 
 from __future__ import annotations
@@ -14,26 +15,29 @@ import click
 
 from kiosk.bootstrap import Kiosk, open_kiosk
 from kiosk.cli.base import cli, common_options, emit_json
+from kiosk.domain.findings import Finding
 from kiosk.domain.identity import mask_nik
-from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
+from kiosk.domain.payloads import Payload, PayloadKind
 from kiosk.errors import ImageError
 from kiosk.i18n import bilingual, text
 from kiosk.scan.backends import active_backends
 from kiosk.scan.decode import CodeRead, FileScan, scan_files
-from kiosk.services.scanning import classify_read
+from kiosk.services.scanning import classify_code
 
 # Kinds whose text is a person's number: masked in plain output, like `kiosk nik` does.
 _MASKED_KINDS = {PayloadKind.NIK, PayloadKind.KK, PayloadKind.CARD_NUMBER}
 
 
-def _classify(kiosk: Kiosk, read: CodeRead) -> Payload:
-    if read.text is None:
-        # Binary (or text with control bytes) stays binary: never re-read as text.
-        return classify_payload(None, read.raw)
-    return classify_read(kiosk, read.text, read.raw)
+def _finding_line(finding: Finding, lang: str) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "field": finding.field,
+        "message": text(finding.code, lang, **finding.params),
+    }
 
 
-def _read_line(scan: FileScan, read: CodeRead, payload: Payload) -> dict[str, Any]:
+def _read_line(scan: FileScan, read: CodeRead, payload: Payload, lang: str) -> dict[str, Any]:
     return {
         "file": scan.path,
         "status": "found",
@@ -43,6 +47,8 @@ def _read_line(scan: FileScan, read: CodeRead, payload: Payload) -> dict[str, An
         "kind": payload.kind.value,
         "valid": payload.valid,
         "fields": dict(payload.fields),
+        # Why it is (in)valid and what to do: a Dukcapil link's IKD step, an invitation's error.
+        "findings": [_finding_line(finding, lang) for finding in payload.findings],
         "position": [[round(x, 1), round(y, 1)] for x, y in read.position],
         "backend": read.backend,
         "ms": round(read.elapsed_ms, 1),
@@ -63,17 +69,33 @@ def _shown_payload(read: CodeRead, payload: Payload, lang: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in read.text)
 
 
-def _plain_found(scan: FileScan, read: CodeRead, payload: Payload, lang: str) -> str:
-    return text(
+def _plain_found(scan: FileScan, read: CodeRead, payload: Payload, lang: str) -> list[str]:
+    """The code's line, then one indented line per finding.
+
+    An invalid code says so on its own line with its first error, so that a damaged invitation
+    never reads like a valid one; the other findings follow.
+    """
+    kind = text(f"payload.kind.{payload.kind.value}", lang)
+    first_error = payload.errors[0] if payload.errors else None
+    if first_error is not None:
+        reason = text(first_error.code, lang, **first_error.params)
+        kind = text("scan.invalid_kind", lang, kind=kind, reason=reason)
+    found = text(
         "scan.found",
         lang,
         file=scan.path,
         format=text(f"scan.format.{read.format}", lang),
         payload=_shown_payload(read, payload, lang),
-        kind=text(f"payload.kind.{payload.kind.value}", lang),
+        kind=kind,
         backend=read.backend,
         ms=f"{read.elapsed_ms:.0f}",
     )
+    notes = [
+        text("scan.finding", lang, message=text(finding.code, lang, **finding.params))
+        for finding in payload.findings
+        if finding is not first_error
+    ]
+    return [found, *notes]
 
 
 def _print_backends(as_json: bool, lang: str) -> None:
@@ -116,11 +138,12 @@ def _report(kiosk: Kiosk, result: FileScan, as_json: bool, lang: str) -> int:
             click.echo(text("scan.none", lang, file=result.path))
         return 0
     for read in result.reads:
-        payload = _classify(kiosk, read)
+        payload = classify_code(kiosk, read)
         if as_json:
-            emit_json(_read_line(result, read, payload))
+            emit_json(_read_line(result, read, payload, lang))
         else:
-            click.echo(_plain_found(result, read, payload, lang))
+            for line in _plain_found(result, read, payload, lang):
+                click.echo(line)
     return len(result.reads)
 
 
@@ -140,7 +163,7 @@ def scan(
     as_json: bool,
     lang: str,
 ) -> None:
-    """Decode the QR, Code 128, PDF417, DataMatrix and EAN codes in IMAGE files."""
+    """Decode the QR, Micro QR, Code 128, PDF417, DataMatrix and EAN codes in IMAGE files."""
     if list_backends:
         _print_backends(as_json, lang)
         return

@@ -1,8 +1,9 @@
 """Codes out of pictures: the measured pipeline of preprocessing steps and backends, and the read
 records that the CLI, the app and the live reader share.
 
-The pipeline tries its steps in order and stops at the first step that finds a code; every step's
-comment says what it measurably adds (tests/benchmarks/bench_scan.py, 400 frames, seed 1).
+The pipeline tries its steps in order until one finds a code; after that, only the steps that can
+add a code the first find missed (a tilted or sideways second code) run. Every step's comment says
+what it measurably adds (tests/benchmarks/bench_scan.py, 400 frames, seed 1).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ Preparation = tuple[tuple[Any, ...], ...]
 
 _OPERATIONS: dict[str, Callable[..., View | None]] = {
     "scaled": preprocess.scaled,
+    "enlarged": preprocess.enlarged,
     "smoothed": preprocess.smoothed,
     "sharpened": preprocess.sharpened,
     "rotated": preprocess.rotated,
@@ -38,7 +40,14 @@ _OPERATIONS: dict[str, Callable[..., View | None]] = {
 # Formats whose own check can pass a misread (a mod-103 or mod-10 checksum; PDF417 at low
 # error-correction levels): their reads get a second opinion before they count.
 _WEAK_CHECKS = frozenset({"code128", "ean13", "ean8", "pdf417"})
+# Micro QR's one finder pattern is also a QR's corner: a blurred QR once read as Micro QR "8060"
+# (seed 2, frame 132), and a second look was silent there. A Micro QR counts only when a second
+# look reads the same bytes (printed Micro QRs of every size agreed at once).
+_MUST_AGREE = frozenset({"microqr"})
 _LINEAR = frozenset({"code128", "ean13", "ean8"})
+# The formats zxing-cpp reads only near level or upright: a QR or DataMatrix beside them is read
+# at any angle by the first step, they are not.
+_NEEDS_TURNING = ("pdf417", "code128", "ean13", "ean8")
 # Control characters that real payloads carry (GS1 and ISO 15434 separators, line breaks); any
 # other one means the bytes are binary data, not text a person should see.
 _TEXT_CONTROLS = frozenset("\t\n\r\x04\x1c\x1d\x1e")
@@ -48,7 +57,7 @@ _TEXT_CONTROLS = frozenset("\t\n\r\x04\x1c\x1d\x1e")
 class CodeRead:
     """One code found in a picture."""
 
-    format: str  # qr, code128, pdf417, datamatrix, ean13, ean8
+    format: str  # qr, microqr, code128, pdf417, datamatrix, ean13, ean8
     # Out of repr(): a payload may be a NIK, and a repr ends up in logs and tracebacks.
     text: str | None = field(repr=False)  # the payload when it is UTF-8 text; None for binary
     raw: bytes = field(repr=False)  # the payload exactly as encoded
@@ -73,6 +82,18 @@ class CodeRead:
 
 
 @dataclass(frozen=True)
+class SecondLook:
+    """What a step still does once an earlier step found a code: a narrower, cheaper look for a
+    second code that the first find leaves behind (a tilted PDF417 beside a QR)."""
+
+    options: Mapping[str, Any]
+    prepare: Preparation | None = None  # None: the step's own preparation
+    # Only when a found code is turned by about a quarter turn: a page's codes share its
+    # orientation, and an upright page's codes need no turning.
+    sideways_only: bool = False
+
+
+@dataclass(frozen=True)
 class Step:
     """One attempt: a preparation of the grey picture, a backend, and the backend's options."""
 
@@ -80,6 +101,7 @@ class Step:
     backend: str
     prepare: Preparation = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    second_look: SecondLook | None = None  # None: skipped once a code was found
 
 
 # The default pipeline. Every step was kept or dropped by measurement on the benchmark corpus
@@ -101,26 +123,49 @@ DEFAULT_PIPELINE: tuple[Step, ...] = (
     # Portrait photos and sideways documents: 1-D and PDF417 codes turned by 90 or 270 degrees.
     # Without this step they are still read, by the denoised step: rot90_180 frames then take
     # 25-28 ms on average instead of 12-16 (the overall median gains 1 ms without it).
-    Step("any direction", "zxing-cpp"),
+    # Second look: on a sideways page, a QR read by "upright" must not hide a Code 128 or PDF417
+    # beside it that needs the quarter turn.
+    Step(
+        "any direction",
+        "zxing-cpp",
+        second_look=SecondLook({"formats": _NEEDS_TURNING}, sideways_only=True),
+    ),
     # zxing-cpp reads PDF417 only within ~6 degrees of level and Code 128 within ~15: turned by
     # the page's measured skew, the rotation category goes from 16/30 to 30/30 (-4.3 points).
-    Step("deskewed", "zxing-cpp", (("deskewed",),)),
+    # Second look: a QR beside a PDF417 tilted by 12-20 degrees is read by "upright", the PDF417
+    # only here (the skew estimate follows the PDF417's many edges). As it runs on every frame
+    # with a find, a coarse estimate screens level frames out first, and the picture is turned
+    # only beyond 6 degrees, where zxing-cpp stops reading PDF417: perspective alone tilts many
+    # one-code frames by 3-6 degrees, and the turn costs ~11 ms. Interleaved on 120 frames: median
+    # 11.2 ms without second looks, 15.5 with both. No later step ever added a second code to a
+    # first find (400 frames, seed 1), so they have none.
+    Step(
+        "deskewed",
+        "zxing-cpp",
+        (("deskewed",),),
+        second_look=SecondLook(
+            {"formats": _NEEDS_TURNING, "try_rotate": False}, prepare=(("deskewed", 6.0, True),)
+        ),
+    ),
     # Sensor noise, dim rooms: smoothing then unsharp masking (noise 25 -> 30/30; -2.3 points).
     Step("denoised", "zxing-cpp", (("smoothed", 1.0), ("sharpened", 3.0, 200))),
     # Small codes: modules of 1-2 pixels need more pixels per module (-0.3 points).
-    Step("upscaled", "zxing-cpp", (("scaled", 2.0),)),
+    Step("upscaled", "zxing-cpp", (("enlarged", 2.0),)),
     # Small and soft codes together (small 25 -> 27, blur 14 -> 15; -0.9 points).
-    Step("upscaled, sharpened", "zxing-cpp", (("scaled", 2.0), ("sharpened", 2.0, 150))),
+    Step("upscaled, sharpened", "zxing-cpp", (("enlarged", 2.0), ("sharpened", 2.0, 150))),
     # The second backend, only when zxing-cpp found nothing: zbar's own binariser reads a few
     # motion-blurred and small linear codes (-0.6 points; on the plain frame only -0.3).
-    Step("pyzbar, upscaled", "pyzbar", (("scaled", 2.0),)),
+    Step("pyzbar, upscaled", "pyzbar", (("enlarged", 2.0),)),
 )
 
 
 def payload_text(raw: bytes) -> str | None:
-    """The payload as text when it is UTF-8 without stray control characters, else None."""
+    """The payload as text when it is UTF-8 without stray control characters, else None.
+
+    A leading byte-order mark (some generators write one) is not part of the text.
+    """
     try:
-        decoded = raw.decode("utf-8")
+        decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
     if any((ord(ch) < 0x20 and ch not in _TEXT_CONTROLS) or ch == "\x7f" for ch in decoded):
@@ -218,11 +263,15 @@ def _second_opinion(read: RawRead, view: View, backend: Backend) -> str:
 
 
 def _accepted(read: RawRead, view: View) -> bool:
-    """False when a second look at a weakly checked code reads something else there."""
-    if read.format not in _WEAK_CHECKS:
+    """False when a second look at a weakly checked code reads something else there, or, for a
+    format that must agree, anything but the same bytes."""
+    if read.format not in _WEAK_CHECKS | _MUST_AGREE:
         return True
     checker = get_backend("zxing-cpp")  # also for pyzbar's reads: it has no knobs to resample
-    return checker is None or _second_opinion(read, view, checker) != "differs"
+    if checker is None:
+        return read.format not in _MUST_AGREE
+    opinion = _second_opinion(read, view, checker)
+    return opinion == "agrees" if read.format in _MUST_AGREE else opinion != "differs"
 
 
 def decode_picture(
@@ -247,13 +296,20 @@ def decode_picture(
         backend = get_backend(step.backend)
         if backend is None:
             continue
+        preparation, options = step.prepare, step.options
+        if found:
+            look = step.second_look
+            if look is None or (look.sideways_only and not _any_sideways(found)):
+                continue
+            preparation = step.prepare if look.prepare is None else look.prepare
+            options = look.options
         if tried and budget_ms is not None and _ms_since(started) > budget_ms:
             break
         tried = True
-        view = views.get(step.prepare)
+        view = views.get(preparation)
         if view is None:
             continue
-        for raw_read in backend.read(view.pixels, **step.options):
+        for raw_read in backend.read(view.pixels, **options):
             if not _accepted(raw_read, view):
                 continue
             corners = tuple(_scaled(view.original_point(x, y), scale) for x, y in raw_read.corners)
@@ -268,11 +324,19 @@ def decode_picture(
             )
             if not any(_same_code(read, seen) for seen in found):
                 found.append(read)
-        if found:
-            break
     if not tried:
         raise KioskError("no barcode decoder is available on this machine", code="scan.no_backend")
     return found
+
+
+def _turn_degrees(corners: Corners) -> float:
+    """The direction of a code's top edge, in degrees in [0, 360) (image y points down)."""
+    (left_x, left_y), (right_x, right_y) = corners[0], corners[1]
+    return math.degrees(math.atan2(right_y - left_y, right_x - left_x)) % 360.0
+
+
+def _any_sideways(found: list[CodeRead]) -> bool:
+    return any(45.0 < _turn_degrees(read.position) % 180.0 < 135.0 for read in found)
 
 
 def _ms_since(started: float) -> float:

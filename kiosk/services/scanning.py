@@ -14,7 +14,7 @@ from kiosk.bootstrap import Kiosk
 from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
 from kiosk.errors import InputError
 from kiosk.regions import default_regions
-from kiosk.scan.decode import scan_file
+from kiosk.scan.decode import CodeRead, payload_text, scan_file
 from kiosk.scan.keyboard import KeyboardTiming, KeyboardWedge
 from kiosk.scan.patterns import load_invitation_patterns
 from kiosk.services.clock import Clock, system_clock
@@ -24,12 +24,12 @@ from kiosk.store.records import device_code
 
 
 def decode_text(raw: bytes) -> str | None:
-    """The UTF-8 text in `raw`, or None for binary data (kept, but never read as text)."""
-    try:
-        # utf-8-sig: some generators put a byte-order mark in front of the text.
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
+    """The text in `raw`, or None for binary data (kept, but never read as text).
+
+    The decoder's own rule (kiosk.scan.decode.payload_text), so that a camera, a photo and the
+    CLI can never disagree on what is text.
+    """
+    return payload_text(raw)
 
 
 def classify_read(
@@ -47,6 +47,16 @@ def classify_read(
         today=clock().date(),
         regions=default_regions(),
     )
+
+
+def classify_code(kiosk: Kiosk, read: CodeRead, *, clock: Clock = system_clock) -> Payload:
+    """Classify a code decoded from a picture: the one path for `kiosk scan` and the app.
+
+    What the decoder called binary (not UTF-8, or text with stray control bytes) stays binary.
+    """
+    if read.is_binary:
+        return classify_payload(None, read.raw)
+    return classify_read(kiosk, read.text, read.raw, clock=clock)
 
 
 def keyboard_wedge(
@@ -91,4 +101,4 @@ def payloads_in_photo(
         Path(path).unlink(missing_ok=True)
     if scanned.error is not None:
         raise scanned.error
-    return [classify_read(kiosk, read.text, read.raw, clock=clock) for read in scanned.reads]
+    return [classify_code(kiosk, read, clock=clock) for read in scanned.reads]

@@ -5,7 +5,8 @@ Per degradation category and overall: decode rate (codes read / codes printed), 
 (a read whose text is not printed in the frame), false positives (a read on a frame without a
 code), median and p95 milliseconds per frame. Pinned to one core unless --cores all.
 Goals: 0 wrong, 0 false positives; 100 % on clean, rot90_180 and jpeg; >= 85 % overall; never
-below pyzbar in any category; median <= 20 ms per 1280x720 frame.
+below pyzbar in any category; median <= 20 ms per 1280x720 frame. A missed goal prints a line
+starting with "MISSED"; without pyzbar, a "WARNING" line says that comparison was not made.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from tests.benchmarks.scan_corpus import CATEGORIES, generate
 
 QUICK_ARGS = ["--images", "40"]
 Decoder = Callable[[Image.Image], list[str]]
+# Categories our pipeline must read completely: nothing hard about them.
+ALWAYS_READ = ("clean", "rot90_180", "jpeg")
 
 
 def ours(image: Image.Image) -> list[str]:
@@ -119,6 +122,50 @@ def print_table(tallies: dict[str, dict[str, Tally]]) -> dict[str, Tally]:
     return overall
 
 
+def pyzbar_status() -> str | None:
+    """None when pyzbar is active; else why not (the comparison with it cannot be made)."""
+    for status in active_backends():
+        if status.name == "pyzbar":
+            return None if status.active else status.reason or "not active"
+    return "not known to kiosk.scan.backends"
+
+
+def decoders() -> dict[str, Decoder]:
+    """Ours and plain zxing-cpp always; plain pyzbar when libzbar is installed."""
+    chosen: dict[str, Decoder] = {"ours": ours, "zxing-cpp": plain_zxing}
+    if pyzbar_status() is None:
+        chosen["pyzbar"] = plain_pyzbar
+    return chosen
+
+
+def missed_goals(tallies: dict[str, dict[str, Tally]], *, whole_corpus: bool = True) -> list[str]:
+    """Every goal our pipeline missed, one sentence each; [] when all are met.
+
+    `whole_corpus` False leaves out the overall rate and the median: a few frames say little
+    about either, and a shared test machine's timing even less.
+    """
+    missed = []
+    mine = tallies["ours"]
+    overall = Tally()
+    for category, tally in mine.items():
+        overall.merge(tally)
+        if category in ALWAYS_READ and tally.read < tally.printed:
+            missed.append(f"{category}: read {tally.read} of {tally.printed} codes, goal all")
+        pyzbar = tallies.get("pyzbar", {}).get(category)
+        if pyzbar is not None and pyzbar.printed and tally.read < pyzbar.read:
+            missed.append(f"{category}: read {tally.read} codes, plain pyzbar {pyzbar.read}")
+    if overall.wrong:
+        missed.append(f"{overall.wrong} wrong payload(s), goal 0")
+    if overall.false_positives:
+        missed.append(f"{overall.false_positives} false positive(s), goal 0")
+    if whole_corpus and overall.rate < 85.0:
+        missed.append(f"overall rate {overall.rate:.1f} %, goal >= 85 %")
+    median = statistics.median(s * 1000 for s in overall.seconds) if overall.seconds else 0.0
+    if whole_corpus and median > 20.0:
+        missed.append(f"median {median:.1f} ms per frame, goal <= 20 ms")
+    return missed
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=400, help="frames in the corpus")
@@ -130,13 +177,15 @@ def main(argv: list[str] | None = None) -> None:
     if pinned:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
-        decoders: dict[str, Decoder] = {"ours": ours, "zxing-cpp": plain_zxing}
-        if any(status.name == "pyzbar" and status.active for status in active_backends()):
-            decoders["pyzbar"] = plain_pyzbar
+        chosen = decoders()
         print(
             f"{args.images} frames (1280x720), seed {args.seed}, {'one core' if pinned else 'all cores'}"
         )
-        overall = print_table(run(args.images, args.seed, decoders))
+        missing = pyzbar_status()
+        if missing is not None:
+            print(f"WARNING: pyzbar is not active ({missing}): never-below-pyzbar is not checked")
+        tallies = run(args.images, args.seed, chosen)
+        overall = print_table(tallies)
     finally:
         if previous is not None:
             os.sched_setaffinity(0, previous)
@@ -153,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
             "<= 20 ms" if goal else "",
         )
         report(f"scan {name}: p95 per frame", percentile(millis, 0.95), "ms")
+    for goal in missed_goals(tallies):
+        print(f"MISSED: {goal}", flush=True)
 
 
 if __name__ == "__main__":

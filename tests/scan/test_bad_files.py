@@ -81,7 +81,38 @@ def test_a_20000_by_20000_header_is_refused_before_decoding(tmp_path):
     error = _error(path)
     assert time.perf_counter() - started < 1.0  # refused from the header, nothing decoded
     assert error.code == "scan.image.too_many_pixels"
-    assert error.params == {"megapixels": 400}
+    assert error.params == {"megapixels": 400, "limit": 40}
+
+
+def test_a_png_over_40_megapixels_is_refused_from_its_header_with_a_message_naming_the_limit(
+    tmp_path,
+):
+    # 7000x7000 is under Pillow's own limit: our check refuses it before any pixel is decoded
+    # (decoded, such a PNG once took 770 MB).
+    path = tmp_path / "pindaian.png"
+    path.write_bytes(huge_png_header(7000, 7000))
+    started = time.perf_counter()
+    error = _error(path)
+    assert time.perf_counter() - started < 1.0
+    assert error.code == "scan.image.too_many_pixels"
+    assert error.params == {"megapixels": 49, "limit": 40}
+    message = text(error.code, "en", **error.params)
+    assert message.startswith("The image has 49 megapixels; the limit is 40 megapixels.")
+    assert "49 megapiksel; batasnya 40 megapiksel" in text(error.code, "id", **error.params)
+
+
+def test_a_big_transparent_photo_opens_grey_fitted_and_on_white(tmp_path):
+    photo = Image.new("RGBA", (5000, 3000), (0, 0, 0, 0))  # transparent black: white once open
+    photo.paste(code("qr", "KJP-2026-T2-000123", 16).convert("RGBA"), (3000, 1200))
+    path = tmp_path / "transparan.png"
+    path.write_bytes(encoded(photo))
+    picture, factor = open_picture(path)
+    assert picture.mode == "L"
+    assert picture.size == (4096, 2458) and factor == pytest.approx(5000 / 4096)
+    assert picture.getpixel((10, 10)) == 255
+    [read] = scan_file(path).reads
+    assert read.text == "KJP-2026-T2-000123"
+    assert 3000 < min(x for x, _ in read.position) < 3200  # in the photo's full-size pixels
 
 
 def test_a_missing_file_and_a_folder_are_refused(tmp_path):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import pytest
+import segno
 from PIL import Image, ImageFilter
 
 from kiosk.scan.decode import DEFAULT_PIPELINE, CodeRead, Step, decode_picture, payload_text
+from kiosk.scan.preprocess import View, enlarged
+from tests.benchmarks.scan_corpus import make_sample
 from tests.scan.code_images import code, page
 
 PAYLOADS = {
@@ -146,6 +150,7 @@ def test_utf8_payloads_come_back_as_text():
         (b"]d2\x1d0104912345678904", "]d2\x1d0104912345678904"),  # GS1 separator is text
         (b"\xff\xfeabc", None),
         (b"abc\x00def", None),
+        ("\ufeffKJP-2026-T2-000123".encode(), "KJP-2026-T2-000123"),  # a byte-order mark
         (b"", ""),
     ],
 )
@@ -164,10 +169,74 @@ def test_a_frame_without_a_code_gives_no_reads():
     assert decode_picture(page(size=(640, 360))) == []
 
 
-def test_the_pipeline_stops_at_the_first_step_that_finds_a_code():
+def test_a_code_found_by_the_first_step_is_returned_once():
     frame = page((code("qr", "PKH-2026-T3-000001", 4), (30, 30)))
     [read] = decode_picture(frame)
     assert read.step == DEFAULT_PIPELINE[0].name
+
+
+LINK = "https://verifikasi.dukcapil.kemendagri.go.id/kk?sig=Ab12Cd34"
+
+
+def _turned(image: Image.Image, degrees: float) -> Image.Image:
+    return image.convert("L").rotate(
+        degrees, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=255
+    )
+
+
+@pytest.mark.parametrize("tilt", [12, 16, 20, -14])
+def test_a_level_qr_and_a_tilted_pdf417_in_one_frame_are_both_returned(tilt):
+    # The QR is read by the first step; the PDF417 only after deskewing, which a first find
+    # used to skip.
+    qr = code("qr", LINK, 4)
+    bars = _turned(code("pdf417", PAYLOADS["pdf417"], 2), tilt)
+    frame = page((qr, (40, 60)), (bars, (420, 80)), size=(1280, 720))
+    reads = {read.format: read for read in decode_picture(frame)}
+    assert set(reads) == {"qr", "pdf417"}
+    assert reads["qr"].text == LINK and reads["qr"].step == "upright"
+    assert reads["pdf417"].text == PAYLOADS["pdf417"] and reads["pdf417"].step == "deskewed"
+    assert _near(_centre(reads["qr"]), (40 + qr.width / 2, 60 + qr.height / 2), 10)
+    pdf_centre = (420 + bars.width / 2, 80 + bars.height / 2)
+    assert _near(_centre(reads["pdf417"]), pdf_centre, 15)
+
+
+def test_a_tilted_letter_with_a_qr_and_a_pdf417_gives_both_with_positions():
+    qr = code("qr", LINK, 4)
+    bars = code("pdf417", PAYLOADS["pdf417"], 2)
+    letter = page((qr, (300, 200)), (bars, (560, 230)), size=(1280, 720))
+    frame = letter.rotate(15, resample=Image.Resampling.BICUBIC, fillcolor=(90, 70, 50))
+    reads = {read.format: read for read in decode_picture(frame)}
+    assert set(reads) == {"qr", "pdf417"}
+    # Each centre, turned with the letter (PIL turns counter-clockwise about the middle).
+    angle = math.radians(15)
+    for read, (x, y) in (
+        (reads["qr"], (300 + qr.width / 2, 200 + qr.height / 2)),
+        (reads["pdf417"], (560 + bars.width / 2, 230 + bars.height / 2)),
+    ):
+        dx, dy = x - 640, y - 360
+        expected = (
+            640 + dx * math.cos(angle) + dy * math.sin(angle),
+            360 - dx * math.sin(angle) + dy * math.cos(angle),
+        )
+        assert _near(_centre(read), expected, 15)
+
+
+def test_a_sideways_page_gives_its_qr_and_its_code128():
+    # "upright" reads the QR at any angle but not the Code 128 turned by a quarter turn.
+    qr = code("qr", LINK, 4)
+    bars = code("code128", "3174011405090003", 2)
+    frame = page((qr, (40, 60)), (bars, (300, 120)), size=(720, 400)).rotate(90, expand=True)
+    reads = {read.format: read.text for read in decode_picture(frame)}
+    assert reads == {"qr": LINK, "code128": "3174011405090003"}
+
+
+def test_a_second_look_never_returns_a_code_twice():
+    qr = code("qr", LINK, 4)
+    bars = code("pdf417", PAYLOADS["pdf417"], 2)
+    letter = page((qr, (300, 200)), (bars, (560, 230)), size=(1280, 720))
+    frame = letter.rotate(8, resample=Image.Resampling.BICUBIC, fillcolor=(90, 70, 50))
+    formats = sorted(read.format for read in decode_picture(frame))
+    assert formats == ["pdf417", "qr"]
 
 
 def test_a_custom_pipeline_can_use_the_second_backend_alone():
@@ -175,3 +244,30 @@ def test_a_custom_pipeline_can_use_the_second_backend_alone():
     [read] = decode_picture(frame, pipeline=(Step("zbar only", "pyzbar"),))
     assert read.backend == "pyzbar"
     assert read.text == "PKH-2026-T3-000001"
+
+
+def test_a_micro_qr_from_segno_is_read():
+    # segno makes a Micro QR for a short text; plain zxing-cpp reads it, so must we.
+    symbol = segno.make("KJP-2", micro=True)
+    assert symbol.designator.startswith("M")
+    out = io.BytesIO()
+    symbol.save(out, kind="png", scale=6, border=4)
+    frame = page((Image.open(out), (60, 40)), size=(640, 360))
+    [read] = decode_picture(frame)
+    assert read.format == "microqr"
+    assert read.text == "KJP-2"
+
+
+def test_a_big_picture_is_not_enlarged_but_a_camera_frame_is():
+    frame = View(np.zeros((720, 1280), dtype=np.uint8))
+    photo = View(np.zeros((3000, 4000), dtype=np.uint8))
+    assert enlarged(frame, 2.0).pixels.shape == (1440, 2560)
+    assert enlarged(photo, 2.0) is None  # 48 megapixels enlarged: memory, and pixels enough
+
+
+def test_a_blurred_qr_is_never_taken_for_a_micro_qr():
+    # Its corner, one finder pattern, once read as Micro QR "8060": a wrong payload.
+    frame = make_sample(132, seed=2).image
+    reads = decode_picture(frame)
+    assert "microqr" not in {read.format for read in reads}
+    assert all(read.text.startswith("https://verifikasi.dukcapil") for read in reads)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from kiosk.cli import cli
 from kiosk.i18n import text
+from kiosk.services.scanning import payloads_in_photo
 from tests.scan.code_images import code, encoded, page
 
 NIK = "3174015203100001"  # structurally valid: day 52 = a woman born on the 12th
@@ -124,3 +125,61 @@ def test_backends_are_listed_with_their_state(run):
 def test_no_image_is_misuse(run):
     result = CliRunner().invoke(cli, ["scan"])
     assert result.exit_code == 2
+
+
+# --- what each code's findings say -------------------------------------------------------------
+
+DUKCAPIL_LINK = "https://verifikasi.dukcapil.kemendagri.go.id/kk?sig=Ab12"
+BAD_INVITATION = "PKH-2026-T1-000777"  # PKH's pattern wants PKH-<year>-<stage>-<region>-<number>
+
+
+def _single_code_file(tmp_path: Path, fmt: str, payload: str | bytes) -> Path:
+    path = tmp_path / f"{fmt}.png"
+    path.write_bytes(encoded(page((code(fmt, payload, 3), (30, 30)), size=(720, 400))))
+    return path
+
+
+def test_an_invalid_invitation_is_marked_not_valid_with_its_first_error(run, tmp_path):
+    path = _single_code_file(tmp_path, "code128", BAD_INVITATION)
+    plain = run(str(path), "--lang", "en").output
+    bad_shape = text("payload.invitation.bad_shape", "en", example="PKH-2026-2-3174-000981")
+    assert f"(Program invitation letter, NOT VALID: {bad_shape})" in plain
+    assert "(Program invitation letter)" not in plain
+    [line] = _lines(run(str(path), "--json", "--lang", "en").output)
+    assert line["valid"] is False
+    [finding] = line["findings"]
+    assert finding["code"] == "payload.invitation.bad_shape"
+    assert finding["severity"] == "error"
+    assert finding["message"] == bad_shape
+
+
+def test_json_findings_follow_the_chosen_language(run, files):
+    by_language = {}
+    for lang in ("id", "en"):
+        lines = _lines(run(str(files["two"]), "--json", "--lang", lang).output)
+        [link] = [line for line in lines if line["kind"] == "dukcapil_link"]
+        by_language[lang] = link["findings"]
+    codes = [finding["code"] for finding in by_language["en"]]
+    assert codes == ["payload.dukcapil.verify_in_ikd", "payload.dukcapil.type_numbers"]
+    for lang, findings in by_language.items():
+        assert findings[0]["message"] == text("payload.dukcapil.verify_in_ikd", lang)
+
+
+def test_plain_output_gives_the_dukcapil_ikd_step_and_the_not_recognised_sentence(run, tmp_path):
+    link = _single_code_file(tmp_path, "qr", DUKCAPIL_LINK)
+    other = tmp_path / "other.png"
+    other.write_bytes(encoded(page((code("qr", "halo dunia, apa kabar", 3), (30, 30)))))
+    plain = run(str(link), str(other)).output
+    assert text("payload.dukcapil.verify_in_ikd", "id") in plain
+    assert text("payload.unrecognised", "id") in plain
+    assert "TIDAK VALID" not in plain  # a link and an unknown text fail no check
+
+
+def test_the_app_and_the_cli_classify_control_bytes_alike_as_binary(run, kiosk, tmp_path):
+    """UTF-8 with a stray control byte is binary for the decoder; the app once re-read it as text."""
+    payload = b"ID\x01 3174015203100001"
+    path = _single_code_file(tmp_path, "qr", payload)
+    [line] = _lines(run(str(path), "--json").output)
+    [in_app] = payloads_in_photo(kiosk, path.read_bytes())
+    assert line["kind"] == in_app.kind.value == "binary"
+    assert in_app.text is None and in_app.raw == payload
