@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +18,13 @@ import flet as ft
 
 from kiosk.assets import assets_dir
 from kiosk.bootstrap import Kiosk, open_kiosk
+from kiosk.errors import InputError
 from kiosk.i18n import LANGUAGES
+from kiosk.services.handheld import HandheldScanner
+from kiosk.services.submissions import forget_orphan_photos
 from kiosk.services.sync import HttpFactory, build_http_client
+from kiosk.settings import DeviceSettings, load_device_settings
+from kiosk.views.handheld import ScannerListener
 from kiosk.views.officer_login import officer_login_view
 from kiosk.views.shell import IDLE_SECONDS, AppContext, acting, frame, text_theme
 from kiosk.views.submissions_list import submissions_list_view
@@ -27,6 +33,7 @@ from kiosk.views.verify import verify_view
 from kiosk.views.verify_form import VerifyForm
 
 IDLE_CHECK_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 class KioskApp:
@@ -67,6 +74,24 @@ class KioskApp:
         if self._kiosk is not None:
             self._kiosk.close()
 
+    def device_settings(self) -> DeviceSettings:
+        """`<data-dir>/settings.toml`, read per session: a changed file counts from the next page
+        load. A broken one is logged (path and key only) and the defaults used, so a typo never
+        locks the counter."""
+        try:
+            return load_device_settings(self.kiosk.data_dir)
+        except InputError as exc:
+            log.warning("settings ignored, defaults used: %s", exc)
+            return DeviceSettings()
+
+    def scanner_listener(self, page: ft.Page, settings: DeviceSettings) -> ScannerListener:
+        try:
+            scanner = HandheldScanner(self.kiosk, settings.scanner)
+        except InputError as exc:
+            log.warning("scanner settings ignored, defaults used: %s", exc)
+            scanner = HandheldScanner(self.kiosk)
+        return ScannerListener(scanner, page.run_task, page.update)
+
     def _start_sync(self) -> None:
         if self.background_sync:
             self.sync.start(self.kiosk.data_dir)
@@ -77,11 +102,14 @@ class KioskApp:
             self._start_sync()
             return
         ctx = AppContext(kiosk=self.kiosk, lang=self.lang)
+        settings = self.device_settings()
         ctx.extras.update(
             sync_monitor=self.monitor,
             run_thread=page.run_thread,
             http_factory=self.http_factory,
             record_saved=self.sync.poke,
+            device_settings=settings,
+            scanner=self.scanner_listener(page, settings),
         )
         Session(self, page, ctx).start()
         self._start_sync()
@@ -90,12 +118,19 @@ class KioskApp:
         """Beneficiary screens only, navigated by route (/selfcheck, /complaint, /survey)."""
         from kiosk.views.selfcheck import screen_for_route
 
+        settings = self.device_settings()
+        scanner = self.scanner_listener(page, settings)
+        page.on_keyboard_event = scanner.on_key
+
         def navigate(route: str) -> None:
             page.run_task(page.push_route, route)
 
         def show(_: object = None) -> None:
             route = page.route if page.route not in ("", "/") else f"/selfcheck?lang={self.lang}"
-            control = screen_for_route(route, self.kiosk, navigate)
+            scanner.target = None  # only the screen on show hears the scanner
+            control = screen_for_route(
+                route, self.kiosk, navigate, scanner=scanner, camera=settings.camera
+            )
             page.views.clear()
             page.views.append(
                 ft.View(route=route, controls=[control] if control else [], padding=0)
@@ -120,10 +155,14 @@ class Session:
     def start(self) -> None:
         self.page.title = self.ctx.t("app.title")
         self.page.theme = text_theme(self.ctx.large_text)
-        self.page.on_keyboard_event = lambda _: self.ctx.touch()
+        self.page.on_keyboard_event = self.on_key
         self.page.on_close = lambda _: self.app.monitor.forget(self.ctx)
         self.page.run_task(self.watch_idle)
         self.navigate("/login")
+
+    async def on_key(self, event: ft.KeyboardEvent) -> None:
+        self.ctx.touch()
+        await self.ctx.extras["scanner"].on_key(event)
 
     def navigate(self, route: str) -> None:
         """Show `route`; every screen but the sign-in needs a signed-in officer."""
@@ -131,6 +170,7 @@ class Session:
         if route != "/login" and not self.ctx.officer:
             route = "/login"
         self.route = route
+        self.ctx.extras["scanner"].target = None  # only the screen on show hears the scanner
         self.app.monitor.forget(self.ctx)  # only a visible panel listens
         self.page.controls = [frame(self.ctx, self.body(route), self.actions())]
         self.page.update()
@@ -209,6 +249,11 @@ def serve(
     sync_interval: float = 60.0,
 ) -> None:
     """Run the app until closed: bound to `host` only, and never fetching anything from a CDN."""
+    kiosk = open_kiosk(data_dir)
+    try:
+        forget_orphan_photos(kiosk)
+    finally:
+        kiosk.close()
     app = KioskApp(data_dir, lang=lang, selfcheck=selfcheck, sync_interval=sync_interval)
     use_web = web or not desktop_available()
     if use_web and not open_browser:

@@ -8,6 +8,7 @@ focused field. Pure logic: the clock is injected, so tests replay exact timings.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -30,6 +31,10 @@ class KeyboardTiming:
       one types four or more keys that fast; every code we read is longer than four characters.
     - end_timeout 100 ms: scanners set up without an Enter suffix finish a burst by going quiet;
       100 ms is several times any scanner's gap and shorter than a person's reaction to the beep.
+    - hiccup_gap 75 ms: a scanner's keys can stall once or twice (a Bluetooth retry, a busy
+      browser or server when keys are timed on arrival); such a gap does not end a burst as long
+      as at most a quarter of its gaps are that slow. 75 ms stays under a person's usual 100-200
+      ms between keys, so typing still splits at nearly every key.
 
     Scanners differ: raise max_gap for a slow Bluetooth scanner, and check a key held down (auto-
     repeat runs at 25-40 ms) still reads as typing on the kiosk's keyboard.
@@ -38,6 +43,7 @@ class KeyboardTiming:
     max_gap: float = 0.030
     min_length: int = 4
     end_timeout: float = 0.100
+    hiccup_gap: float = 0.075
     # Text scanners are set up to send before and after every read ("custom prefix/suffix").
     prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = ()
@@ -45,8 +51,14 @@ class KeyboardTiming:
     strip_aim_identifier: bool = True
 
     def __post_init__(self) -> None:
-        if self.max_gap <= 0 or self.end_timeout < self.max_gap or self.min_length < 1:
-            raise ValueError("need max_gap > 0, end_timeout >= max_gap and min_length >= 1")
+        if (
+            self.max_gap <= 0
+            or not self.max_gap <= self.hiccup_gap <= self.end_timeout
+            or self.min_length < 1
+        ):
+            raise ValueError(
+                "need max_gap > 0, max_gap <= hiccup_gap <= end_timeout and min_length >= 1"
+            )
 
 
 # The AIM code letters (ISO/IEC 15424) of the symbologies on our documents, for the record kept.
@@ -79,6 +91,9 @@ class ScannerRead:
     finished_at: float
     ended_by: Literal["enter", "timeout"]
     symbology: str | None = None  # from the AIM identifier, when the scanner sends one
+    # The keys exactly as they came (prefix and suffix included, Enter not): a focused text field
+    # received them too, and the app takes them out again when the code is not for that field.
+    keys: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -105,21 +120,27 @@ class KeyboardWedge:
         self.classify = classify
         self.clock = clock
         self._keys: list[tuple[str, float]] = []
+        # When the last burst without Enter was known to be over (its Enter may still come).
+        self._timeout_read_ended_at: float | None = None
 
     def feed(self, char: str, at: float | None = None) -> list[Event]:
         """One key (a single character; "\\r" or "\\n" for Enter) at time `at` (seconds)."""
         now = self.clock() if at is None else at
         events: list[Event] = []
-        if self._keys and now - self._keys[-1][1] > self.timing.max_gap:
-            # A pause: whatever came before is finished, whether a burst or typing.
-            events += self._flush(ended_by="timeout")
+        if self._keys and now - self._keys[-1][1] > self.timing.hiccup_gap:
+            # A pause longer than any hiccup: what came before is finished, burst or typing.
+            events += self._flush(ended_by="timeout", recognised_at=now)
         if char in ENTER_KEYS:
-            if self._is_burst():
+            if self._keys and self._is_burst(until=now):
                 events.append(self._read(now, "enter"))
+            elif not self._keys and self._enter_belongs_to_last_read(now):
+                pass  # the scanner's own Enter, late after a burst that ended by going quiet
             else:
                 events += self._as_typed()
                 events.append(TypedText(char))
+            self._timeout_read_ended_at = None
             return events
+        self._timeout_read_ended_at = None
         self._keys.append((char, now))
         return events
 
@@ -130,17 +151,39 @@ class KeyboardWedge:
             return []
         quiet = at - self._keys[-1][1]
         if self._is_burst():
-            return self._flush(ended_by="timeout") if quiet > self.timing.end_timeout else []
-        # Typing is held back only as long as it could still turn out to be a burst's beginning.
-        return self._as_typed() if quiet > self.timing.max_gap else []
+            if quiet > self.timing.end_timeout:
+                return self._flush(ended_by="timeout", recognised_at=at)
+            return []
+        # Typing is held back only as long as it could still turn out to be a burst's beginning
+        # (a hiccup's length: the next key may continue a burst that stalled).
+        return self._as_typed() if quiet > self.timing.hiccup_gap else []
 
-    def _is_burst(self) -> bool:
-        # Gaps are checked as keys arrive (a pause flushes), so length decides here.
-        return len(self._keys) >= self.timing.min_length
+    def pending(self) -> bool:
+        """Keys are held back: keep polling until this is False."""
+        return bool(self._keys)
 
-    def _flush(self, ended_by: Literal["enter", "timeout"]) -> list[Event]:
+    def _is_burst(self, until: float | None = None) -> bool:
+        """Enough keys, fast enough: gaps over max_gap (hiccups) are at most a quarter of them.
+
+        `until` adds the gap to a key that ends the run (Enter), so a slow Enter counts too.
+        """
+        if len(self._keys) < self.timing.min_length:
+            return False
+        times = [at for _, at in self._keys] + ([until] if until is not None else [])
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        slow = sum(1 for gap in gaps if gap > self.timing.max_gap)
+        return slow * 4 <= len(gaps)
+
+    def _enter_belongs_to_last_read(self, now: float) -> bool:
+        ended = self._timeout_read_ended_at
+        return ended is not None and now - ended <= self.timing.end_timeout
+
+    def _flush(self, ended_by: Literal["enter", "timeout"], recognised_at: float) -> list[Event]:
         if self._is_burst():
-            return [self._read(self._keys[-1][1], ended_by)]
+            last_key = self._keys[-1][1]
+            # Polled late or not at all, the burst still ended end_timeout after its last key.
+            self._timeout_read_ended_at = min(recognised_at, last_key + self.timing.end_timeout)
+            return [self._read(last_key, ended_by)]
         return self._as_typed()
 
     def _as_typed(self) -> list[Event]:
@@ -162,6 +205,7 @@ class KeyboardWedge:
             finished_at=finished_at,
             ended_by=ended_by,
             symbology=symbology,
+            keys=text,
         )
 
     def _strip(self, text: str) -> tuple[str, str | None]:

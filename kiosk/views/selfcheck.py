@@ -24,11 +24,18 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import flet as ft
 
 from kiosk.bootstrap import Kiosk
+from kiosk.domain.payloads import Payload, PayloadKind
 from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES, catalog, text
+from kiosk.scan.keyboard import ScannerRead
+from kiosk.services.live_scan import LiveScan
+from kiosk.services.scanning import open_scanned_receipt
 from kiosk.services.selfcheck import status_by_nik, status_from_photo
 from kiosk.services.status import StatusReport, status_of
+from kiosk.settings import CameraSettings
 from kiosk.views.camera import CameraScan
+from kiosk.views.handheld import ScannerListener
+from kiosk.views.verify_form import find_keys, left_to_the_field
 
 Navigate = Callable[[str], None]
 
@@ -55,8 +62,18 @@ def parse_route(route: str) -> tuple[str, dict[str, str]]:
     return parts.path or "/", query
 
 
-def screen_for_route(route: str, kiosk: Kiosk, navigate: Navigate) -> ft.Control | None:
-    """The self-check, complaint or survey screen for `route`; None for any other route."""
+def screen_for_route(
+    route: str,
+    kiosk: Kiosk,
+    navigate: Navigate,
+    *,
+    scanner: ScannerListener | None = None,
+    camera: CameraSettings | None = None,
+) -> ft.Control | None:
+    """The self-check, complaint or survey screen for `route`; None for any other route.
+
+    `scanner` (the page's handheld-scanner listener) lets a scanned receipt open its status.
+    """
     # Imported here: complaint and survey import this module's building blocks.
     from kiosk.views.complaint import ComplaintScreen
     from kiosk.views.survey import SurveyScreen
@@ -64,7 +81,7 @@ def screen_for_route(route: str, kiosk: Kiosk, navigate: Navigate) -> ft.Control
     path, query = parse_route(route)
     language = query["lang"]
     if path == "/selfcheck":
-        return SelfCheckScreen(kiosk, navigate, language).root
+        return SelfCheckScreen(kiosk, navigate, language, scanner=scanner, camera=camera).root
     if path == "/complaint":
         return ComplaintScreen(kiosk, navigate, language).root
     if path == "/survey":
@@ -228,10 +245,21 @@ def report_lines(report: StatusReport, language: str) -> list[str]:
 class SelfCheckScreen(FlowScreen):
     """Choose how to find the record, answer one question per screen, read the status."""
 
-    def __init__(self, kiosk: Kiosk, navigate: Navigate, language: str) -> None:
+    def __init__(
+        self,
+        kiosk: Kiosk,
+        navigate: Navigate,
+        language: str,
+        *,
+        scanner: ScannerListener | None = None,
+        camera: CameraSettings | None = None,
+    ) -> None:
         # Kept alive with the screen: a service the page only weakly references would vanish.
         self.picker = ft.FilePicker()
+        self.camera_pace = camera
         super().__init__(kiosk, navigate, language)
+        if scanner is not None:
+            scanner.target = self.handheld_read
 
     def build(self, step: Step) -> list[ft.Control]:
         builder = {
@@ -350,10 +378,12 @@ class SelfCheckScreen(FlowScreen):
 
         camera = CameraScan(
             self.t,
-            self.open_receipt,
+            lambda: LiveScan(self.kiosk),
+            self.open_payloads,
             tell,
             texts="selfcheck",
             make_button=lambda label, on_click, icon: big_button(label, on_click, icon=icon),
+            pace=self.camera_pace,
         )
         return [
             heading(self.t("selfcheck.title")),
@@ -380,16 +410,41 @@ class SelfCheckScreen(FlowScreen):
             return
         await self.open_receipt(bytes(files[0].bytes), name=files[0].name)
 
-    async def open_receipt(self, data: bytes, name: str = "camera") -> None:
-        """The status of the receipt in a picture (a photo file or the camera's)."""
+    async def open_receipt(self, data: bytes, name: str = "photo") -> None:
+        """The status of the receipt in a photo file."""
         try:
             report = status_from_photo(self.kiosk, data, name=name)
         except KioskError as exc:
             self.show("scan", error=message_for(exc, self.language))
         else:
             self.show("result", reports=[report])
-        if self.root.page is not None:  # the camera's handler has updated already: send it
-            self.root.update()
+
+    def open_payloads(self, payloads: list[Payload]) -> None:
+        """The status of the receipt among codes the camera or a handheld scanner read."""
+        receipts = [p for p in payloads if p.kind is PayloadKind.RECEIPT] or payloads
+        try:
+            report = open_scanned_receipt(self.kiosk, receipts[0])
+        except KioskError as exc:
+            self.show("scan", error=message_for(exc, self.language))
+        else:
+            self.show("result", reports=[report])
+
+    def handheld_read(self, read: ScannerRead) -> None:
+        """A handheld scanner's burst: a receipt opens its status, a NIK asks the birth date.
+
+        Anything else that landed in the open question's field may be a person typing fast (a
+        register number, a date): the field keeps it and the step stays.
+        """
+        payload = read.payload
+        in_field = self.typing is not None and find_keys(self.typing[1].value or "", read.keys) >= 0
+        if payload.kind is PayloadKind.RECEIPT:
+            self.open_payloads([payload])
+        elif in_field:
+            return
+        elif payload.kind is PayloadKind.NIK and payload.valid:
+            self.show("birth_date", nik=payload.fields["nik"])
+        elif not left_to_the_field(payload) or self.step.name == "scan":
+            self.open_payloads([payload])  # says why it opens nothing
 
     def build_result(self, reports: list[StatusReport]) -> list[ft.Control]:
         controls: list[ft.Control] = [

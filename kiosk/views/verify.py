@@ -12,7 +12,8 @@ Labels an end-to-end test can find (Bahasa Indonesia / English; role in brackets
                  "Sinkronisasi" / "Sync", "Keluar" / "Sign out" [buttons]
   verify:        "NIK", "Nama" / "Name", "No. KK" [textboxes; the NIK's message appears under it],
                  "Pindai foto kode" / "Scan a photo of a code" [button: a file chooser],
-                 "Kamera" / "Camera" [button], then "Ambil gambar" / "Take the picture",
+                 "Kamera" / "Camera" [button: reads the code by itself], "Tutup kamera" /
+                 "Close the camera"; a handheld scanner needs no control (the page hears it),
                  "Program", "Tahap" / "Stage" [buttons opening a menu, named "label: choice" once
                  chosen], one such button per question (its name is the question from the rules,
                  then ": answer"), one checkbox per document (label: the
@@ -33,12 +34,16 @@ from typing import Any
 
 import flet as ft
 
+from kiosk.domain.payloads import Payload
 from kiosk.errors import KioskError
+from kiosk.scan.keyboard import ScannerRead
 from kiosk.services.counter import print_receipt, receipt_png
+from kiosk.services.live_scan import LiveScan
 from kiosk.services.scanning import payloads_in_photo
+from kiosk.settings import DeviceSettings
 from kiosk.views.camera import CameraScan
 from kiosk.views.shell import AppContext, Navigate, acting, heading
-from kiosk.views.verify_form import VerifyForm
+from kiosk.views.verify_form import TYPED_FIELDS, Feedback, VerifyForm
 
 PickPhoto = Callable[[], Awaitable[bytes | None]]
 
@@ -111,16 +116,25 @@ class VerifyScreen:
         self.picker: ft.FilePicker | None = None
         self.pick_photo = pick_photo or self._pick_with_file_picker
         t = ctx.t
-        self.nik = self._number_field(t("verify.nik"), form.nik, autofocus=True)
-        self.name = ft.TextField(label=t("verify.name"), value=form.name, width=640)
-        self.kk = self._number_field(t("verify.kk"), form.kk)
+        self.nik = self._typed_field("nik", autofocus=True)
+        self.name = self._typed_field("name")
+        self.kk = self._typed_field("kk")
         self.scan_button = ft.Button(
             content=t("verify.scan"), icon=ft.Icons.QR_CODE_SCANNER, on_click=acting(ctx, self.scan)
         )
         self.scanned = ft.Text()
+        settings = ctx.extras.get("device_settings") or DeviceSettings()
         self.camera = CameraScan(
-            ctx.t, self.scan_picture, self.tell_scan, wrap=lambda handler: acting(ctx, handler)
+            ctx.t,
+            lambda: LiveScan(ctx.kiosk),
+            self.scan_payloads,
+            self.tell_scan,
+            pace=settings.camera,
+            wrap=lambda handler: acting(ctx, handler),
         )
+        scanner = ctx.extras.get("scanner")
+        if scanner is not None:
+            scanner.target = self.handheld_read
         self.roster = ft.Text()
         self.program = _dropdown(t("verify.program"), form.programs(), form.program)
         self.stage = _dropdown(t("verify.stage"), self._stage_options(), str(form.stage))
@@ -181,25 +195,48 @@ class VerifyScreen:
             helper_max_lines=3,
         )
 
+    def _typed_field(self, which: str, *, autofocus: bool = False) -> ft.TextField:
+        """The NIK, name or No. KK field, wired: Enter moves on, so the form works from the
+        keyboard alone."""
+        ctx, value = self.ctx, getattr(self.form, which)
+        if which == "name":
+            box = ft.TextField(label=ctx.t("verify.name"), value=value, width=640)
+        else:
+            box = self._number_field(ctx.t(f"verify.{which}"), value, autofocus=autofocus)
+        box.on_change = acting(ctx, self.typed)
+        box.on_submit = acting(
+            ctx, self._focus({"nik": "name", "name": "kk", "kk": "program"}[which])
+        )
+        return box
+
+    def _renew_changed_fields(self, before: dict[str, str]) -> None:
+        """Give each field a scan changed a fresh control; the others are left alone (one may be
+        in use: a renewed field loses the focus and the keys on their way to it).
+
+        Flet sends a value only when it differs from the one it last sent, and keys typed in the
+        browser do not count: a field that received a scanner's keys could never be emptied.
+        """
+        for which in TYPED_FIELDS:
+            old = getattr(self, which)
+            if getattr(self.form, which) == before[which]:
+                continue
+            fresh = self._typed_field(which)
+            self.root.controls[self.root.controls.index(old)] = fresh
+            setattr(self, which, fresh)
+
     def _stage_options(self) -> list[tuple[str, str]]:
         return [(str(number), title) for number, title in self.form.stages()]
 
     def _wire(self) -> None:
         ctx = self.ctx
-        for box in (self.nik, self.name, self.kk):
-            box.on_change = acting(ctx, self.typed)
-        # Enter moves on, so the whole form works from the keyboard alone.
-        self.nik.on_submit = acting(ctx, self._focus(self.name))
-        self.name.on_submit = acting(ctx, self._focus(self.kk))
-        self.kk.on_submit = acting(ctx, self._focus(self.program))
         self.program.on_select = acting(ctx, self.chose_program)
         self.stage.on_select = acting(ctx, self.chose_stage)
         self.save_button.on_click = acting(ctx, self.save)
         self.save_button.disabled = self.form.saved_number is not None
 
-    def _focus(self, target: ft.Control) -> Callable[[Any], Awaitable[None]]:
+    def _focus(self, target: str) -> Callable[[Any], Awaitable[None]]:
         async def move(_: Any) -> None:
-            await target.focus()  # type: ignore[attr-defined]
+            await getattr(self, target).focus()  # the control in place now, maybe renewed
 
         return move
 
@@ -273,19 +310,42 @@ class VerifyScreen:
         self.show_result()
 
     async def scan(self, _: Any) -> None:
-        """A photo of a code (a handheld scanner needs nothing: it types into the NIK field)."""
+        """A photo of a code (a handheld scanner needs no button: see handheld_read)."""
         data = await self.pick_photo()
         if data:
             await self.scan_picture(data)
 
     async def scan_picture(self, data: bytes) -> None:
-        """Fill what the codes in a picture (a file or the camera's) carry; say what they are."""
+        """Fill what the codes in a photo file carry; say what they are."""
         try:
-            feedback = self.form.apply_scan(payloads_in_photo(self.ctx.kiosk, data))
+            payloads = payloads_in_photo(self.ctx.kiosk, data)
         except KioskError as exc:
             self.tell_scan(self.ctx.error_text(exc), True)
             return
-        self.nik.value, self.kk.value = self.form.nik, self.form.kk
+        self.scan_payloads(payloads)
+
+    def scan_payloads(self, payloads: list[Payload]) -> None:
+        """Codes a photo or the live camera confirmed: fill what they carry, say what they are."""
+        before = self._sync_form()
+        self.show_scan(self.form.apply_scan(payloads), before)
+
+    def handheld_read(self, read: ScannerRead) -> None:
+        """A handheld scanner's burst, wherever the focus was (see VerifyForm.apply_handheld)."""
+        self.ctx.touch()
+        before = self._sync_form()
+        feedback = self.form.apply_handheld(read.keys, read.payload)
+        if feedback is not None:
+            self.show_scan(feedback, before)
+
+    def _sync_form(self) -> dict[str, str]:
+        """The fields as the browser last reported them (their change handlers may still be on
+        the way), copied into the form before a scan changes it."""
+        for which in TYPED_FIELDS:
+            setattr(self.form, which, getattr(self, which).value or "")
+        return {which: getattr(self.form, which) for which in TYPED_FIELDS}
+
+    def show_scan(self, feedback: Feedback, before: dict[str, str]) -> None:
+        self._renew_changed_fields(before)
         self.tell_scan(feedback.error or feedback.info or "", bool(feedback.error))
         self.show_identity()
 

@@ -20,6 +20,23 @@ from kiosk.services.submissions import APPLICANT_ROLE, SubmissionOutcome
 from kiosk.views.shell import AppContext
 
 NIK_DIGITS = 16  # a No. KK has as many
+TYPED_FIELDS = ("nik", "name", "kk")
+NUMBERS = (PayloadKind.NIK, PayloadKind.KK)
+
+
+def find_keys(value: str, keys: str) -> int:
+    """Where a burst's keys sit in a field's text, or -1. Case is ignored: the browser labels
+    letter keys in capitals, and a scanner (or a test's robot) need not press Shift for them."""
+    return value.casefold().find(keys.casefold()) if keys else -1
+
+
+def left_to_the_field(payload: Payload) -> bool:
+    """A burst that is plain text or digits but no valid NIK or No. KK may be a person's quick
+    typing (or a number meant for that field): the field that received it keeps it, and its own
+    check speaks. Structured codes (links, receipts, invitations, key=value) never are."""
+    if payload.kind in (PayloadKind.UNRECOGNISED, PayloadKind.BINARY, PayloadKind.CARD_NUMBER):
+        return True
+    return payload.kind in (PayloadKind.NIK, PayloadKind.KK) and not payload.valid
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,27 @@ class VerifyForm:
             told.insert(0, self.ctx.t("verify.scan_filled", fields=", ".join(filled)))
             return Feedback(info=" ".join(told))
         return Feedback(error=" ".join(told))
+
+    def apply_handheld(self, keys: str, payload: Payload) -> Feedback | None:
+        """A handheld scanner's read, routed like a photo's; None when there is nothing to say.
+
+        Its `keys` also went into the focused field, if any: they are taken out again unless the
+        read is left to that field (see left_to_the_field; a NIK or No. KK in either number field
+        stays there), so a receipt or a Dukcapil link never stays in the NIK field, and a NIK
+        scanned into the name field moves to its own.
+        """
+        for name in TYPED_FIELDS:
+            value = getattr(self, name)
+            where = find_keys(value, keys)
+            if where < 0:
+                continue
+            if left_to_the_field(payload) or (name != "name" and payload.kind in NUMBERS):
+                # A number in a number field stays: a NIK and a No. KK look alike, and the
+                # field the officer chose says which it is.
+                return None
+            setattr(self, name, value[:where] + value[where + len(keys) :])
+            break
+        return self.apply_scan([payload])
 
     def nik_is_valid(self) -> bool:
         return bool(self.nik.strip()) and self.nik_feedback(final=True).error is None

@@ -90,6 +90,17 @@ class FakeBrowser:
         control.value = value
         self.run(self.session.dispatch_event(control._i, "change", value))
 
+    def press_key(self, key: str, *, shift: bool = False, into: str | None = None) -> None:
+        """One key as the browser reports it to page.on_keyboard_event (a label such as "A", "7",
+        "Enter"), then, if a field `into` has the focus, the character it adds to that field."""
+        event = {"key": key, "shift": shift, "ctrl": False, "alt": False, "meta": False}
+        self.run(self.session.dispatch_event(self.page._i, "keyboard_event", event))
+        if into is not None and len(key) == 1:
+            control = self.find(ft.TextField, into)
+            value = (control.value or "") + (key if shift or not key.isalpha() else key.lower())
+            control.value = value
+            self.run(self.session.dispatch_event(control._i, "change", value))
+
     def click(self, label: str, kind: type = ft.Button) -> None:
         self.run(self.session.dispatch_event(self.find(kind, label)._i, "click", None))
 

@@ -72,7 +72,8 @@ def test_typed_keys_are_held_only_as_long_as_a_burst_could_still_start():
     wedge = KeyboardWedge()
     assert wedge.feed("a", 1.0) == []
     assert wedge.poll(1.01) == []  # might still be the start of a burst
-    assert typed(wedge.poll(1.05)) == "a"
+    assert wedge.poll(1.05) == []  # or a burst that stalled for a moment (a hiccup)
+    assert typed(wedge.poll(1.08)) == "a"
 
 
 def test_a_scan_in_the_middle_of_typing_is_told_apart():
@@ -165,3 +166,131 @@ def test_the_injected_classifier_and_clock_are_used():
 def test_inconsistent_timings_are_refused():
     with pytest.raises(ValueError):
         KeyboardTiming(max_gap=0.05, end_timeout=0.01)
+    with pytest.raises(ValueError):
+        KeyboardTiming(max_gap=0.05, hiccup_gap=0.04)
+    with pytest.raises(ValueError):
+        KeyboardTiming(hiccup_gap=0.2, end_timeout=0.1)
+
+
+class FakeClock:
+    """The wedge's clock, moved by hand: nothing here depends on how fast the test runs."""
+
+    def __init__(self, start: float = 50.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def keys(self, wedge: KeyboardWedge, text: str, gap: float = 0.004) -> list:
+        events: list = []
+        for char in text:
+            events += wedge.feed(char)
+            self.now += gap
+        self.now -= gap  # the clock stands at the last key
+        return events
+
+
+def test_an_enter_shortly_after_a_burst_that_ended_by_going_quiet_is_swallowed():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, MOTHER_NIK)
+    clock.now += 0.15  # quiet for longer than end_timeout: the poll ends the burst
+    events += wedge.poll()
+    clock.now += 0.03  # then the scanner's Enter arrives late
+    events += wedge.feed("\r")
+    [read] = reads(events)
+    assert (read.text, read.ended_by) == (MOTHER_NIK, "timeout")
+    assert typed(events) == ""  # no stray Enter for the focused field
+
+
+def test_a_late_enter_that_ends_the_burst_itself_is_swallowed_too():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, MOTHER_NIK)
+    clock.now += 0.09  # longer than a hiccup: the Enter's arrival ends the burst
+    events += wedge.feed("\r")
+    assert [r.text for r in reads(events)] == [MOTHER_NIK]
+    assert typed(events) == ""
+
+
+def test_an_enter_well_after_a_burst_is_a_persons_enter():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, MOTHER_NIK)
+    clock.now += 0.15
+    events += wedge.poll()
+    clock.now += 0.5  # a person pressing Enter to move on
+    events += wedge.feed("\r")
+    assert len(reads(events)) == 1
+    assert typed(events) == "\r"
+
+
+def test_only_the_first_enter_after_a_burst_is_swallowed():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    clock.keys(wedge, MOTHER_NIK)
+    clock.now += 0.15
+    wedge.poll()
+    clock.now += 0.02
+    assert wedge.feed("\r") == []
+    clock.now += 0.02
+    assert typed(wedge.feed("\r")) == "\r"
+
+
+def test_a_short_stall_in_the_middle_of_a_burst_keeps_it_one_read():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, MOTHER_NIK[:7])
+    clock.now += 0.05  # a 50 ms hiccup (a Bluetooth retry, a busy browser)
+    events += clock.keys(wedge, MOTHER_NIK[7:] + "\r")
+    [read] = reads(events)
+    assert (read.text, read.ended_by) == (MOTHER_NIK, "enter")
+    assert typed(events) == ""
+
+
+def test_a_stall_at_the_start_of_a_burst_keeps_it_one_read():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, MOTHER_NIK[:2])
+    clock.now += 0.04
+    events += clock.keys(wedge, MOTHER_NIK[2:] + "\r")
+    assert [r.text for r in reads(events)] == [MOTHER_NIK]
+
+
+def test_a_pause_longer_than_a_hiccup_still_splits():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events = clock.keys(wedge, "ABCDEF")
+    clock.now += 0.09  # more than hiccup_gap: a new run begins
+    events += clock.keys(wedge, "GHIJKL\r")
+    assert [r.text for r in reads(events)] == ["ABCDEF", "GHIJKL"]
+
+
+def test_keys_mostly_slower_than_a_scanner_are_typing_even_within_the_hiccup_gap():
+    clock = FakeClock()
+    wedge = KeyboardWedge(clock=clock)
+    events: list = []
+    for char, gap in zip("Siti\r", (0.0, 0.012, 0.06, 0.07, 0.05), strict=True):
+        clock.now += gap  # a quick typist's rolled pair, then fast but human keys
+        events += wedge.feed(char)
+    clock.now += 1.0
+    events += wedge.poll()
+    assert reads(events) == []
+    assert typed(events) == "Siti\r"
+
+
+def test_the_hiccup_tolerance_is_configurable():
+    clock = FakeClock()
+    strict = KeyboardWedge(KeyboardTiming(hiccup_gap=0.030), clock=clock)
+    events = clock.keys(strict, MOTHER_NIK[:7])
+    clock.now += 0.05
+    events += clock.keys(strict, MOTHER_NIK[7:] + "\r")
+    assert [r.text for r in reads(events)] == [MOTHER_NIK[:7], MOTHER_NIK[7:]]
+
+
+def test_a_read_keeps_the_keys_as_they_came_for_the_field_that_received_them():
+    wedge = KeyboardWedge(KeyboardTiming(prefixes=("@@",)))
+    events, _ = burst(wedge, "@@]Q1" + MOTHER_NIK + "\r", start=0.0)
+    [read] = reads(events)
+    assert read.keys == "@@]Q1" + MOTHER_NIK
+    assert MOTHER_NIK not in repr(read)

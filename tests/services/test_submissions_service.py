@@ -184,7 +184,9 @@ def test_a_photo_another_submission_already_uses_stays_when_a_later_one_is_refus
 
 @pytest.mark.parametrize("typed", ["2009-02-30", "14-05-2009", "20090514", "2009-5-14", "kemarin"])
 def test_a_birth_date_that_is_not_a_real_yyyy_mm_dd_date_is_refused(kiosk, typed):
-    request = kjp_request(applicant={"nik": "3174011405090003", "name": "Siti", "birth_date": typed})
+    request = kjp_request(
+        applicant={"nik": "3174011405090003", "name": "Siti", "birth_date": typed}
+    )
     with pytest.raises(InputError) as caught:
         _record(kiosk, request)
     assert caught.value.where == "sub.json: applicant.birth_date"

@@ -42,7 +42,9 @@ def test_upsert_inserts_new_people_and_counts_them(fresh_db):
 
 def test_upserting_a_known_nik_updates_it_instead_of_duplicating(fresh_db):
     upsert_entries(fresh_db, [entry("3171015203100001", "Siti Aminah")])
-    inserted, updated, _repeated = upsert_entries(fresh_db, [entry("3171015203100001", "Siti Aminah Lestari")])
+    inserted, updated, _repeated = upsert_entries(
+        fresh_db, [entry("3171015203100001", "Siti Aminah Lestari")]
+    )
     assert (inserted, updated) == (0, 1)
     [found] = find_by_nik(fresh_db, "3171015203100001")
     assert found.name == "Siti Aminah Lestari"
