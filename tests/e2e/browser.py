@@ -52,11 +52,24 @@ class AppProcess:
     process: subprocess.Popen[bytes]
 
 
+# Playwright types a whole field within a few milliseconds, as only a handheld scanner does; the
+# typing tests are about typing, so their apps hear no scanner (test_scanner_e2e brings its own).
+TYPING_ONLY = """
+[scanner]
+min_length = 1000
+"""
+
+
 def start_app(data_dir: Path, log_path: Path, command: list[str] | None = None) -> AppProcess:
     """An app process on 127.0.0.1 and a free port, answering HTTP when returned.
 
     Default: the self-check kiosk (`kiosk run --selfcheck`); OFFICER_APP: the officer's app.
+    Without a settings.toml in `data_dir`, the app gets TYPING_ONLY.
     """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = data_dir / "settings.toml"
+    if not settings.exists():
+        settings.write_text(TYPING_ONLY, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "KIOSK_DATA_DIR": str(data_dir), "FLET_WEB_NO_CDN": "1"}
     # The child keeps its own copy of the file descriptor; ours is closed at once.

@@ -28,6 +28,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "artifacts" / "screens"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations() -> None:
+    """Wait up to 10 s (Playwright's default is 5) for what a screen shows: CI runs these tests on
+    two cores shared by the app, the browser and sometimes a server, where a rebuilt screen has
+    taken over 5 s to appear. What must appear is unchanged."""
+    if chromium_missing_reason() is None:
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=10_000)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     """One app process for the session; each test makes its own records in its data folder."""
