@@ -107,10 +107,20 @@ def enlarged(view: View, factor: float) -> View | None:
     enough, and its enlarged copies would take 4 times its memory each (a 4096x4096 photo without
     a code once took 530 MB and 9 s).
     """
-    height, width = view.pixels.shape
-    if width * height * factor * factor > MAX_ENLARGED_PIXELS:
+    if enlarged_size_refused(view, factor):
         return None
     return scaled(view, factor)
+
+
+def unenlargeable(view: View, factor: float) -> View | None:
+    """The picture itself when `enlarged` refuses it (a big photo), else None: the second
+    backend still gets one look at a photo too big to enlarge, and none twice at a frame."""
+    return view if enlarged_size_refused(view, factor) else None
+
+
+def enlarged_size_refused(view: View, factor: float) -> bool:
+    height, width = view.pixels.shape
+    return width * height * factor * factor > MAX_ENLARGED_PIXELS
 
 
 def smoothed(view: View, radius: float) -> View:

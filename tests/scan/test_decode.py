@@ -271,3 +271,17 @@ def test_a_blurred_qr_is_never_taken_for_a_micro_qr():
     reads = decode_picture(frame)
     assert "microqr" not in {read.format for read in reads}
     assert all(read.text.startswith("https://verifikasi.dukcapil") for read in reads)
+
+
+def test_the_second_backend_still_looks_at_a_photo_too_big_to_enlarge():
+    # A 12-megapixel phone photo skips every enlarging step; zbar's step must not go with them.
+    photo = page((code("code128", "PKH-2026-T3-000001", 6), (900, 700)), size=(4000, 3000))
+    pyzbar_steps = tuple(step for step in DEFAULT_PIPELINE if step.backend == "pyzbar")
+    reads = decode_picture(photo, pipeline=pyzbar_steps)
+    assert [(read.backend, read.text) for read in reads] == [("pyzbar", "PKH-2026-T3-000001")]
+
+
+def test_a_camera_frame_gets_no_extra_look_from_the_big_photo_step():
+    frame = page(size=(1280, 720))
+    big_photo_step = next(step for step in DEFAULT_PIPELINE if step.name == "pyzbar, big photo")
+    assert decode_picture(frame, pipeline=(big_photo_step,)) == []
