@@ -14,6 +14,16 @@ from playwright.sync_api import expect
 
 def type_into(page: Any, label: str, value: str, *, replace: bool = False) -> Any:
     """Click the field, wait until it takes keys, type `value` (over what is there if `replace`)."""
+    box = focus_for_typing(page, label)
+    if replace:
+        page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    expect(box).to_have_value(value)
+    return box
+
+
+def focus_for_typing(page: Any, label: str) -> Any:
+    """Click the field (unless it has the focus) and wait until it takes keys."""
     box = page.get_by_role("textbox", name=label, exact=True)
     if not box.evaluate("e => e === document.activeElement"):
         box.click()
@@ -27,10 +37,6 @@ def type_into(page: Any, label: str, value: str, *, replace: bool = False) -> An
         # Under load the engine can miss the focus (seen in CI): focus it again, once.
         box.click()
         expect(box).to_have_attribute("autocorrect", "on")
-    if replace:
-        page.keyboard.press("Control+A")
-    page.keyboard.type(value)
-    expect(box).to_have_value(value)
     return box
 
 

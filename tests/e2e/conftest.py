@@ -69,18 +69,25 @@ def kiosk_cli(*args: str, data_dir: Path) -> str:
     return done.stdout
 
 
+def start_officer_app(folder: Path, settings: str | None = None) -> AppProcess:
+    """An officer's app with one officer (`kiosk officer add`) and the sample roster; `settings`
+    is its settings.toml (start_app's TYPING_ONLY when None)."""
+    data = folder / "data"
+    kiosk_cli("officer", "add", OFFICER[0], "--pin", OFFICER[1], data_dir=data)
+    roster = ROOT / "assets" / "samples" / "roster-kjp-plus.csv"
+    kiosk_cli("roster", "import", str(roster), "--program", "kjp-plus", data_dir=data)
+    if settings is not None:
+        (data / "settings.toml").write_text(settings, encoding="utf-8")
+    return start_app(data, folder / "app.log", OFFICER_APP)
+
+
 @pytest.fixture(scope="session")
 def officer_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     """The officer's app as a process, with one officer (`kiosk officer add`) and the sample roster."""
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("e2e-officer")
-    data = folder / "data"
-    kiosk_cli("officer", "add", OFFICER[0], "--pin", OFFICER[1], data_dir=data)
-    roster = ROOT / "assets" / "samples" / "roster-kjp-plus.csv"
-    kiosk_cli("roster", "import", str(roster), "--program", "kjp-plus", data_dir=data)
-    running = start_app(data, folder / "app.log", OFFICER_APP)
+    running = start_officer_app(tmp_path_factory.mktemp("e2e-officer"))
     yield running
     stop_app(running)
 

@@ -15,15 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.i18n import text
-from tests.e2e.actions import value_of
+from tests.e2e.actions import focus_for_typing, value_of
 from tests.e2e.browser import (
-    OFFICER_APP,
     AppProcess,
     chromium_missing_reason,
-    start_app,
     stop_app,
 )
-from tests.e2e.conftest import OFFICER, ROOT, Screens, kiosk_cli
+from tests.e2e.conftest import Screens, start_officer_app
 from tests.e2e.test_officer_e2e import sign_in
 
 pytestmark = pytest.mark.slow
@@ -44,13 +42,7 @@ def scanner_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("e2e-scanner")
-    data = folder / "data"
-    kiosk_cli("officer", "add", OFFICER[0], "--pin", OFFICER[1], data_dir=data)
-    roster = ROOT / "assets" / "samples" / "roster-kjp-plus.csv"
-    kiosk_cli("roster", "import", str(roster), "--program", "kjp-plus", data_dir=data)
-    (data / "settings.toml").write_text(SLOW_COUNTER)
-    running = start_app(data, folder / "app.log", OFFICER_APP)
+    running = start_officer_app(tmp_path_factory.mktemp("e2e-scanner"), SLOW_COUNTER)
     yield running
     stop_app(running)
 
@@ -60,23 +52,10 @@ def officer_screens(scanner_app: AppProcess, browser_context: Any) -> Screens:
     return Screens(browser_context, scanner_app.url, scanner_app.data_dir)
 
 
-def focus_field(page: Any, label: str) -> Any:
-    """Focus a field and wait until it takes keys (FLET.md: Flutter marks it autocorrect="on")."""
-    box = page.get_by_role("textbox", name=label, exact=True)
-    box.click()
-    expect(box).to_be_focused()
-    try:
-        expect(box).to_have_attribute("autocorrect", "on", timeout=2500)
-    except AssertionError:
-        box.click()  # under load the engine can miss the first focus
-        expect(box).to_have_attribute("autocorrect", "on")
-    return box
-
-
 def test_a_scanner_burst_into_the_name_field_fills_the_nik(officer_screens):
     page = officer_screens.open("/")
     sign_in(page)
-    name = focus_field(page, text("verify.name"))
+    name = focus_for_typing(page, text("verify.name"))
     page.keyboard.type(NIK_SCANNED + "\n", delay=5)  # a scanner: a key every few ms, then Enter
     expect(page.get_by_text(text("verify.scan_filled", fields="NIK"))).to_be_visible()
     expect(value_of(page, text("verify.nik"))).to_have_value(NIK_SCANNED)
@@ -88,7 +67,7 @@ def test_a_scanner_burst_into_the_name_field_fills_the_nik(officer_screens):
 def test_typing_slowly_into_the_nik_field_stays_typing(officer_screens):
     page = officer_screens.open("/")
     sign_in(page)
-    box = focus_field(page, text("verify.nik"))
+    box = focus_for_typing(page, text("verify.nik"))
     page.keyboard.type("31740", delay=250)  # a person's pace
     expect(box).to_have_value("31740")
     expect(page.get_by_text(text("verify.nik_partial", count=5))).to_be_visible()
