@@ -149,21 +149,14 @@ def keep_photo(
     return stored, written
 
 
-def store_photo(
-    db: sqlite_utils.Database, data_dir: Path, data: bytes, source: str, at: datetime
-) -> StoredPhoto:
-    """Normalise and keep a photo once; a second copy of the same photo returns the first."""
-    return keep_photo(db, data_dir, prepare_photo(data, source), at)[0]
-
-
-def is_registered(db: sqlite_utils.Database, sha256: str) -> bool:
+def _is_registered(db: sqlite_utils.Database, sha256: str) -> bool:
     return db.execute("SELECT 1 FROM attachments WHERE sha256 = ?", [sha256]).fetchone() is not None
 
 
 def forget_unregistered(db: sqlite_utils.Database, data_dir: Path, sha256s: list[str]) -> None:
     """Remove the files of photos whose registration was rolled back (personal data kept for nothing)."""
     for sha256 in sha256s:
-        if not is_registered(db, sha256):
+        if not _is_registered(db, sha256):
             photo_path(data_dir, sha256).unlink(missing_ok=True)
 
 

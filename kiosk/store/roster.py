@@ -177,9 +177,9 @@ def upsert_entries(db: sqlite_utils.Database, entries: Sequence[RosterEntry]) ->
                 # Same file, same import time, another line: the file names this NIK twice (the
                 # same line again is the same file imported twice within one second).
                 same_import = source == entry.source and imported_at == entry.imported_at
-                if same_import and line not in (None, entry.source_line):
-                    assert line is not None and entry.source_line is not None
-                    repeated.append((entry.source_line, line))
+                here = entry.source_line
+                if same_import and here is not None and line is not None and line != here:
+                    repeated.append((here, line))
             existing[key] = (entry.source, entry.source_line, entry.imported_at)
         db.conn.executemany(_UPSERT, [_row(entry) for entry in entries])
         bump_roster_version(db)

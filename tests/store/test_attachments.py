@@ -9,14 +9,20 @@ from PIL import Image
 
 from kiosk.errors import ImageError
 from kiosk.store.attachments import (
+    keep_photo,
     normalise_photo,
     photo_path,
-    store_photo,
+    prepare_photo,
     sweep_orphan_photos,
 )
 from tests.support.images import GPS_IFD, document_photo
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def store_photo(db, data_dir, data, source, at):
+    """Prepare and keep a photo, as a submission does for each of its photos."""
+    return keep_photo(db, data_dir, prepare_photo(data, source), at)[0]
 
 
 def test_a_rotated_phone_photo_is_turned_upright_and_loses_all_exif():
