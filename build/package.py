@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import urllib.request
@@ -65,12 +66,13 @@ def build_wheel(out: Path) -> Path:
 def check_wheel(wheel: Path, work: Path) -> list[str]:
     """Install the wheel alone into a fresh virtualenv and use it from a folder outside the checkout.
 
-    The virtualenv sees this interpreter's site-packages for the dependencies (so the check needs no
-    network), but its own copy of `kiosk` and `sync` comes first on the path.
+    The virtualenv borrows the dependencies from the interpreter running this build (so the check
+    needs no network), but its own copy of `kiosk` and `sync` comes first on the path.
     """
     env_dir = work / "venv"
-    venv.EnvBuilder(with_pip=False, system_site_packages=True, clear=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False, clear=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    lend_dependencies(python, work)
     data_dir = work / "data"
     env = clean_env(data_dir)
     run(
@@ -123,6 +125,24 @@ def check_wheel(wheel: Path, work: Path) -> list[str]:
         [str(python), "-m", "kiosk", "rules", "list", "--json"],
     ]
     return [_check(command, work, env) for command in checks]
+
+
+def lend_dependencies(python: Path, work: Path) -> None:
+    """Put this interpreter's package folders after the new virtualenv's own, through a .pth file.
+
+    `system_site_packages` would not do: a virtualenv made from inside another one sees the *base*
+    interpreter's packages, which on a fresh machine lack every dependency (the test run's venv has
+    them). Only the folders are listed, so `.pth` files inside them, such as the editable install
+    that points at the checkout, are not run and the checkout stays out of sight.
+    """
+    lent = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    target = run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        cwd=work,
+    ).strip()
+    Path(target, "lengkap-build-lent.pth").write_text(
+        "".join(f"{folder}\n" for folder in sorted(lent)), encoding="utf-8"
+    )
 
 
 def _check(command: list[str], cwd: Path, env: dict[str, str]) -> str:
