@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 from datetime import date
@@ -26,6 +28,45 @@ OTHER_KEY = b"\x02" * 32
 NUMBER = RegisterNumber("7KQ2ZB", 123)
 # QR alphanumeric mode: the payload fits it, so the code stays small and robust.
 QR_ALPHANUMERIC = re.compile(r"^[0-9A-Z $%*+\-./:]+$")
+
+
+# Known answers: the exact QR text for a fixed key and register number. Kiosks in the field verify
+# receipts they printed months ago, so the payload's prefix, separators, MAC input, truncation and
+# encoding may never change silently; each line was computed once outside this code base.
+KNOWN_CODES = [
+    (b"\x01" * 32, RegisterNumber("7KQ2ZB", 123), "LKP1:7KQ2ZB-000123-7:YSZUF2FJKS2J3CVN"),
+    (bytes(range(32)), RegisterNumber("7KQ2ZB", 42), "LKP1:7KQ2ZB-000042-9:CPZVEHD5CNTLSMAT"),
+    (b"lengkap-test-key", RegisterNumber("000000", 1), "LKP1:000000-000001-Y:6OUJY6D427ZERL3D"),
+    (b"\x01" * 32, RegisterNumber("HJKMNP", 10**6), "LKP1:HJKMNP-1000000-R:GBC3XNLAJP5IMADG"),
+]
+
+
+@pytest.mark.parametrize(("key", "number", "payload"), KNOWN_CODES)
+def test_a_known_key_and_number_give_exactly_the_known_qr_text(key, number, payload):
+    assert make_receipt_code(number, key) == payload
+
+
+@pytest.mark.parametrize(("key", "number", "payload"), KNOWN_CODES)
+def test_a_known_qr_text_verifies_under_its_key_even_typed_in_lower_case(key, number, payload):
+    assert verify_receipt_code(payload, key) == number
+    assert verify_receipt_code(payload.lower(), key) == number
+
+
+def spec_receipt_code(printed_number: str, key: bytes) -> str:
+    """The format as the module's docstring states it, built from the standard library alone:
+    "LKP1:<number>:<MAC>", the MAC the first 80 bits of HMAC-SHA256(key, "LKP1:<number>") in
+    base32 without padding."""
+    message = ("LKP1:" + printed_number).encode("ascii")
+    mac = hmac.new(key, message, hashlib.sha256).digest()[: 80 // 8]
+    return "LKP1:" + printed_number + ":" + base64.b32encode(mac).decode("ascii").rstrip("=")
+
+
+def test_the_qr_text_is_the_documented_format_computed_from_the_standard_library():
+    key = hashlib.sha256(b"a fixed receipt key for this test").digest()
+    number = RegisterNumber("7KQ2ZB", 123)
+    expected = spec_receipt_code("7KQ2ZB-000123-7", key)
+    assert make_receipt_code(number, key) == expected
+    assert len(expected.split(":")[2]) == MAC_LENGTH == 16
 
 
 def test_a_code_names_the_register_number_and_carries_a_mac():
