@@ -23,6 +23,7 @@ from sync.server.staff.casework import change_case, clean_text, device_notes, vi
 from sync.server.staff.history import HistoryEntry, case_history, record_staff_action
 from sync.server.staff.intake import catch_up
 from sync.server.staff.masking import mask_number, mask_numbers_in_text
+from sync.server.staff.overdue import CaseClock, is_overdue, overdue_condition
 from sync.server.staff.roles import Action, Role
 from sync.server.staff.workflow import (
     COMPLAINT_MOVES,
@@ -31,7 +32,6 @@ from sync.server.staff.workflow import (
     Team,
     complaint_actions,
     complaint_move,
-    is_overdue,
     within_area,
 )
 from sync.server.storage import Database, case_notes, cases, records, staff_users
@@ -102,13 +102,10 @@ def _next_due(row: Any) -> datetime | None:
 
 
 def _overdue_clause(now: datetime) -> Any:
-    return and_(
-        cases.c.state.in_([s.value for s in OPEN_COMPLAINT]),
-        or_(
-            cases.c.due_at < now,
-            and_(cases.c.first_action_at.is_(None), cases.c.first_response_due < now),
-        ),
+    columns = CaseClock(
+        cases.c.state, cases.c.due_at, cases.c.first_response_due, cases.c.first_action_at
     )
+    return overdue_condition(columns, now)
 
 
 def _queue_select() -> Any:

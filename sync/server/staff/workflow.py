@@ -1,4 +1,5 @@
-"""Which action a case's state allows, where it leads, and when a complaint is overdue (pure).
+"""Which action a case's state allows and where it leads (pure); overdue.py says when a complaint
+is overdue.
 
 States are the kiosk's own (kiosk.domain.complaints/submissions), so every change the console makes
 is one a device can apply. What the device has no state for (documents requested, disbursement
@@ -8,7 +9,6 @@ scheduled) stays on the server, and reaches the person as the status note.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -119,22 +119,6 @@ def submission_actions(state: str) -> tuple[str, ...]:
 
 def is_open(state: str) -> bool:
     return state in OPEN_COMPLAINT
-
-
-def is_overdue(
-    *,
-    state: str,
-    due_at: datetime | None,
-    first_response_due: datetime | None,
-    first_action_at: datetime | None,
-    now: datetime,
-) -> bool:
-    """Open and past its resolution date, or unanswered past its first-response date."""
-    if not is_open(state):
-        return False
-    if due_at is not None and now > due_at:
-        return True
-    return first_action_at is None and first_response_due is not None and now > first_response_due
 
 
 def within_area(column: Any, prefix: str) -> Any:
