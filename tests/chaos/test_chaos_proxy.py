@@ -12,8 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+from tests.support import chaos_proxy as chaos_proxy_module
 from tests.support.chaos_proxy import (
+    THROTTLED_READ_BYTES,
     ChaosPlan,
+    ChaosProxy,
     Fault,
     chaos_proxy,
     chaos_proxy_process,
@@ -76,18 +79,41 @@ def send(port: int, payload: bytes) -> tuple[bytes, float]:
     return answer, time.perf_counter() - started
 
 
-def test_latency_delays_data_without_slowing_it_and_bandwidth_paces_it() -> None:
+def test_latency_delays_data_without_slowing_it_and_bandwidth_paces_it(monkeypatch) -> None:
+    # What the link does is read off the proxy itself, not off a stopwatch with an upper bound: a
+    # loaded machine can only make a transfer slower, never faster, and never less pipelined.
+    in_flight: list[int] = []  # bytes taken from the device but not yet delivered, at each take
+    proxies: list[ChaosProxy] = []
+    taken = 0
+    reserve = chaos_proxy_module._Link.reserve
+
+    def watched_reserve(link: object, size: int) -> tuple[float, float]:
+        nonlocal taken
+        if link is proxies[0]._links["up"]:
+            in_flight.append(taken - proxies[0].stats.bytes_up)
+            taken += size
+        return reserve(link, size)
+
+    monkeypatch.setattr(chaos_proxy_module._Link, "reserve", watched_reserve)
+    payload = 64_000
     with sink() as (port, received):
         plan = ChaosPlan(weights={}, bandwidth=128_000, latency=0.1)
         with chaos_proxy(port, plan) as proxy:
-            answer, seconds = send(proxy.port, b"x" * 64_000)
+            proxies.append(proxy)
+            answer, seconds = send(proxy.port, b"x" * payload)
             stats = proxy.stats
     assert answer == REPLY
-    assert b"".join(received) == b"x" * 64_000
-    # 0.5 s to send 64 KB at 128 KB/s, 0.1 s one way, 0.1 s back: about 0.7 s. Latency paid per
-    # piece (the old model) would add 0.1 s for each of the 32 pieces: several seconds.
-    assert 0.6 <= seconds <= 1.3, seconds
-    assert (stats.bytes_up, stats.bytes_down) == (64_000, len(REPLY))
+    assert b"".join(received) == b"x" * payload
+    assert (stats.bytes_up, stats.bytes_down) == (payload, len(REPLY))
+    # Bandwidth paces it: 64 KB at 128 KB/s takes 0.5 s to leave, plus 0.1 s each way. Load can
+    # only add to that, so this lower bound holds on any machine.
+    assert seconds >= payload / 128_000 + 2 * 0.1 - 0.01, seconds
+    # Latency delays data without slowing it: pieces keep being taken while earlier ones are still
+    # on the wire (0.1 s of latency holds about six 2 KB pieces at 128 KB/s). Latency paid per
+    # piece (the old model) delivers each piece before taking the next: never more than one piece
+    # in flight, and 0.1 s more per piece.
+    assert taken == payload
+    assert max(in_flight) >= 3 * THROTTLED_READ_BYTES, in_flight
 
 
 def test_a_scripted_cut_lands_on_its_byte() -> None:
