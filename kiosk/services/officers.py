@@ -1,35 +1,33 @@
-"""Officer sign-in at the counter: PINs hashed with scrypt and a per-officer salt, lockout after misses.
+"""Officer sign-in at the counter: PINs checked and locked out by kiosk.domain.credentials.
 
-Five wrong PINs in a row lock that officer out for five minutes; a right PIN resets the count.
+The rule is the staff console's: five wrong PINs in a row lock that name for fifteen minutes, and
+a right PIN resets the count. An unknown name gets the same answer as a wrong PIN, after the same
+hashing time, and locks after as many misses.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from kiosk.bootstrap import Kiosk
+from kiosk.domain import credentials
+from kiosk.domain.credentials import Outcome
 from kiosk.errors import InputError
 from kiosk.services.clock import Clock, system_clock
 from kiosk.store import officers as store
 
-MAX_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=5)
 PIN_LENGTHS = range(4, 9)
-# scrypt at n=2**14 costs ~50 ms here: slow for guessing, unnoticed by a person signing in.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-
-
-def hash_pin(pin: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, **_SCRYPT)
 
 
 def check_pin_format(pin: str) -> None:
     if not pin.isdigit() or not pin.isascii() or len(pin) not in PIN_LENGTHS:
         raise InputError("the PIN must be 4 to 8 digits", where="pin", code="officer.pin_format")
+
+
+def _new_hash(pin: str) -> str:
+    return credentials.hash_secret(pin, secrets.token_bytes(credentials.SALT_BYTES))
 
 
 def add_officer(kiosk: Kiosk, name: str, pin: str, *, clock: Clock = system_clock) -> str:
@@ -45,8 +43,7 @@ def add_officer(kiosk: Kiosk, name: str, pin: str, *, clock: Clock = system_cloc
             code="officer.exists",
             params={"name": clean},
         )
-    salt = secrets.token_bytes(16)
-    store.insert_officer(kiosk.db, clean, salt, hash_pin(pin, salt), clock().isoformat())
+    store.insert_officer(kiosk.db, clean, _new_hash(pin), clock().isoformat())
     return clean
 
 
@@ -54,14 +51,20 @@ def officer_names(kiosk: Kiosk) -> list[str]:
     return store.officer_names(kiosk.db)
 
 
+_CODES = {
+    Outcome.SIGNED_IN: "officer.login.ok",
+    Outcome.WRONG: "officer.login.wrong",
+    Outcome.LOCKED: "officer.login.locked",
+}
+
+
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of one attempt: signed in, or the reason and what the officer can do next."""
+    """One attempt's outcome; the same for a name that is no officer as for a wrong PIN."""
 
     ok: bool
-    officer: str | None = None
+    officer: str | None = None  # only once signed in
     code: str = "officer.login.ok"  # translation key of the sentence to show
-    attempts_left: int = MAX_ATTEMPTS
     locked_until: datetime | None = None
 
     def seconds_locked(self, now: datetime) -> int:
@@ -72,38 +75,22 @@ class SignIn:
 
 def sign_in(kiosk: Kiosk, name: str, pin: str, *, clock: Clock = system_clock) -> SignIn:
     now = clock()
-    officer = store.find_officer(kiosk.db, " ".join(name.split()))
+    typed = " ".join(name.split())
+    officer = store.find_officer(kiosk.db, typed)
     if officer is None:
-        # Same answer as a wrong PIN: the screen must not tell a stranger which names exist.
-        return SignIn(ok=False, code="officer.login.wrong", attempts_left=MAX_ATTEMPTS)
-    locked_until = datetime.fromisoformat(officer.locked_until) if officer.locked_until else None
-    if locked_until is not None and now < locked_until:
-        return SignIn(
-            ok=False,
-            officer=officer.name,
-            code="officer.login.locked",
-            attempts_left=0,
-            locked_until=locked_until,
-        )
-    failed = 0 if locked_until is not None else officer.failed_attempts  # a served lockout resets
-    if hmac.compare_digest(hash_pin(pin, officer.salt), officer.pin_hash):
-        store.save_attempts(kiosk.db, officer.name, 0, None)
-        return SignIn(ok=True, officer=officer.name)
-    failed += 1
-    if failed >= MAX_ATTEMPTS:
-        until = now + LOCKOUT
-        store.save_attempts(kiosk.db, officer.name, failed, until.isoformat())
-        return SignIn(
-            ok=False,
-            officer=officer.name,
-            code="officer.login.locked",
-            attempts_left=0,
-            locked_until=until,
-        )
-    store.save_attempts(kiosk.db, officer.name, failed, None)
-    return SignIn(
-        ok=False,
-        officer=officer.name,
-        code="officer.login.wrong",
-        attempts_left=MAX_ATTEMPTS - failed,
-    )
+        unknown, key = store.unknown_names(kiosk.db), store.name_key(typed)
+        verdict = credentials.attempt(pin, None, unknown.get(key), now)
+        unknown.put(key, verdict.lockout)
+        return _refused(verdict)
+    verdict = credentials.attempt(pin, officer.pin_hash, officer.lockout, now)
+    store.save_lockout(kiosk.db, officer.name, verdict.lockout)
+    if verdict.outcome is not Outcome.SIGNED_IN:
+        return _refused(verdict)
+    if officer.legacy or credentials.needs_rehash(officer.pin_hash):
+        store.save_pin_hash(kiosk.db, officer.name, _new_hash(pin))
+    return SignIn(ok=True, officer=officer.name)
+
+
+def _refused(verdict: credentials.Verdict) -> SignIn:
+    # Built from the verdict alone: nothing in it can tell a real name from a made-up one.
+    return SignIn(ok=False, code=_CODES[verdict.outcome], locked_until=verdict.locked_until)

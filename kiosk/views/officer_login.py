@@ -1,4 +1,4 @@
-"""The officer's sign-in screen: name and PIN, the attempts left, and a countdown while locked out."""
+"""The officer's sign-in screen: name and PIN, one sentence for any miss, a countdown while locked."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from kiosk.views.shell import AppContext, Navigate, acting, heading
 
 
 def sign_in_message(ctx: AppContext, result: SignIn, seconds_locked: int) -> str:
-    """The sentence under the PIN field for one attempt's outcome."""
+    """The sentence under the PIN field for one attempt's outcome.
+
+    No count of attempts left: a wrong PIN and a name that is no officer read the same.
+    """
     if result.code == "officer.login.locked":
-        return ctx.t("officer.login.locked", seconds=seconds_locked)
-    if result.code == "officer.login.wrong":
-        return ctx.t("officer.login.wrong", attempts=result.attempts_left)
+        minutes, seconds = divmod(seconds_locked, 60)
+        return ctx.t("officer.login.locked", minutes=minutes, seconds=seconds)
     return ctx.t(result.code)
 
 

@@ -57,9 +57,22 @@ def test_a_wrong_password_leaves_the_tab_signed_out(browser, tab):
     browser.type_into(text("console.signin.name"), tab("admin").user.name)
     browser.type_into(text("console.signin.password"), "not-the-password")
     browser.click(text("console.signin.submit"))
-    assert text("console.signin.wrong", attempts=4) in browser.texts()
+    assert text("console.signin.wrong") in browser.texts()
     with pytest.raises(LookupError):
         browser.find(ft.Button, text("console.sign_out"))
+
+
+def test_the_sign_in_screen_shows_an_unknown_name_exactly_what_it_shows_a_wrong_password(
+    browser, tab
+):
+    name = tab("admin").user.name
+    screens = []
+    for typed in (name, name + "-nobody"):
+        browser.type_into(text("console.signin.name"), typed)
+        browser.type_into(text("console.signin.password"), "not-the-password")
+        browser.click(text("console.signin.submit"))
+        screens.append([line.replace(typed, "NAME") for line in browser.texts()])
+    assert screens[0] == screens[1] and text("console.signin.wrong") in screens[0]
 
 
 def test_a_console_left_alone_signs_out_with_a_notice(server, tab):

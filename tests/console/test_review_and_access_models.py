@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from kiosk.domain.credentials import LOCKOUT_RULE
 from sync.server.console.models import review, users
 from sync.server.console.models.navigation import Route, home_route, parse_route, screens_for
 from sync.server.console.models.signin import attempt
-from sync.server.staff.accounts import LOCKOUT, MAX_ATTEMPTS, disable_user
+from sync.server.staff.accounts import disable_user
 from sync.server.storage import utc_now
 from tests.console.conftest import PASSWORD
 from tests.staff.helpers import new_submission, status_changes, student_nik, upload_photo
@@ -70,20 +71,17 @@ def test_a_review_queue_filter_names_the_field(tab):
     assert screen.error_field == "stage" and "dua" in screen.error
 
 
-def test_sign_in_says_attempts_left_then_the_lock_then_refuses_a_disabled_account(tab):
+def test_sign_in_says_wrong_then_the_lock_then_refuses_a_disabled_account(tab):
     staff = tab("officer")
     name = staff.user.name
     fresh = tab("officer")
     fresh.user = None
-    for left in range(MAX_ATTEMPTS - 1, 0, -1):
-        assert attempt(fresh, name, "wrong-password") == (
-            False,
-            f"Wrong name or password. Attempts left: {left}.",
-        )
-    minutes = int(LOCKOUT.total_seconds() // 60)
-    locked = f"Too many wrong attempts. Try again in {minutes} minutes."
-    assert attempt(fresh, name, "wrong-password") == (False, locked)
-    assert attempt(fresh, name, PASSWORD) == (False, locked)
+    wrong = (False, "Wrong name or password.")
+    for _ in range(LOCKOUT_RULE.max_misses - 1):
+        assert attempt(fresh, name, "wrong-password") == wrong
+    locked = (False, "Too many wrong attempts for this name. Try again in 15 minutes.")
+    assert attempt(fresh, name, "wrong-password") == locked
+    assert attempt(fresh, name, PASSWORD) == locked
     assert fresh.user is None
 
     other = tab("verifier")
@@ -93,7 +91,22 @@ def test_sign_in_says_attempts_left_then_the_lock_then_refuses_a_disabled_accoun
         False,
         "This account cannot sign in. Ask an admin.",
     )
-    assert attempt(other, name + "-nobody", PASSWORD)[1].startswith("Wrong name or password.")
+    assert attempt(other, other_name, "wrong-password") == wrong
+
+
+def test_an_unknown_name_reads_exactly_like_a_wrong_password_in_both_languages(tab):
+    for lang in ("id", "en"):
+        screen = tab("officer", lang=lang)
+        name, stranger, screen.user = screen.user.name, screen.user.name + "-nobody", None
+        said = []
+        for _ in range(LOCKOUT_RULE.max_misses + 1):
+            unknown = attempt(screen, stranger, PASSWORD)
+            wrong = attempt(screen, name, "wrong-password")
+            assert unknown == wrong
+            said.append(wrong[1])
+        first_misses = said[: LOCKOUT_RULE.max_misses - 1]
+        assert first_misses == [screen.t("console.signin.wrong")] * len(first_misses)
+        assert said[-2:] == [screen.t("console.signin.locked", minutes=15)] * 2
 
 
 def test_sign_in_holds_the_staff_member_in_the_tab(tab):

@@ -1,34 +1,30 @@
 """Staff accounts: a name, a role and a password kept only as a salted scrypt hash.
 
-Five wrong passwords in a row lock the account for fifteen minutes; a right one resets the count.
-An unknown name gets the same answer as a wrong password, and costs the same hashing time, so the
-console never tells a guesser which names exist. Every sign-in attempt is in the audit trail.
+Hashing and lockout are kiosk.domain.credentials, shared with the officers' PINs: five wrong
+passwords in a row lock a name for fifteen minutes, a right one resets the count. An unknown name
+gets the same answer as a wrong password, after the same hashing time, and locks after as many
+misses, so the console never tells a guesser which names exist. Every attempt is audited.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from kiosk.domain import credentials
+from kiosk.domain.credentials import Lockout, Outcome, UnknownNames
 from sync.server.errors import PermissionDenied, StaffError, StaffNotFound
 from sync.server.staff.history import record_staff_action
 from sync.server.staff.roles import Action, Role, allowed
 from sync.server.storage import Database, staff_users
 
-MAX_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 MAX_NAME = 100
-# scrypt n=2**14, r=8 (16 MiB, ~50 ms here): slow for a guesser, unnoticed at sign-in.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_DKLEN = 32
 
 
 @dataclass(frozen=True)
@@ -50,8 +46,7 @@ class StaffUser:
 class SignInResult:
     ok: bool
     user: StaffUser | None
-    code: str  # ok | wrong_password | locked | disabled
-    attempts_left: int
+    code: str  # ok | wrong_password (also for a name that is no account) | locked | disabled
     locked_until: datetime | None = None
 
 
@@ -65,33 +60,8 @@ class StaffAccount:
     locked_until: datetime | None
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    derived = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=_DKLEN, **_SCRYPT)
-    n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
-    return f"scrypt${n}${r}${p}${salt.hex()}${derived.hex()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, expected = stored.split("$")
-        derived = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=bytes.fromhex(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected) // 2,
-        )
-    except ValueError:
-        return False
-    return scheme == "scrypt" and hmac.compare_digest(derived.hex(), expected)
-
-
-@cache
-def _dummy_hash() -> str:
-    """A hash to check unknown names against, made on first use (not at import)."""
-    return hash_password("an unknown name costs as much as a known one", b"\0" * 16)
+def hash_password(password: str) -> str:
+    return credentials.hash_secret(password, secrets.token_bytes(credentials.SALT_BYTES))
 
 
 def clean_name(name: str) -> str:
@@ -159,43 +129,51 @@ def _find(connection: Connection, name: str):  # type: ignore[no-untyped-def]
     ).first()
 
 
+_unknown: WeakKeyDictionary[Database, UnknownNames] = WeakKeyDictionary()
+
+
+def _unknown_names(db: Database) -> UnknownNames:
+    """Lockout states of names typed that are no account: in this process's memory only."""
+    if db not in _unknown:
+        _unknown[db] = UnknownNames()
+    return _unknown[db]
+
+
+_CODES = {Outcome.WRONG: "wrong_password", Outcome.LOCKED: "locked"}
+
+
 def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInResult:
-    """Check a password; counts failures and locks the account after MAX_ATTEMPTS in a row."""
+    """Check a password under the shared lockout rule; a disabled account is refused even with the
+    right one, and counts misses like any other."""
+    typed = " ".join(name.split())
     with db.write() as connection:
-        row = _find(connection, name)
+        row = _find(connection, typed)
         if row is None:
-            password_matches(password, _dummy_hash())  # same time as a real check
+            unknown = _unknown_names(db)
+            verdict = credentials.attempt(password, None, unknown.get(typed), now)
+            unknown.put(typed, verdict.lockout)
             record_staff_action(
                 connection, at=now, staff_user_id=None, action="sign_in", outcome="unknown"
             )
-            return SignInResult(False, None, "wrong_password", MAX_ATTEMPTS)
-        if row.disabled_at is not None:
-            password_matches(password, _dummy_hash())
+            return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
+        lockout = Lockout(row.failed_attempts, row.locked_until)
+        verdict = credentials.attempt(password, row.password_hash, lockout, now)
+        changes: dict[str, object] = {
+            "failed_attempts": verdict.lockout.misses,
+            "locked_until": verdict.lockout.locked_until,
+        }
+        signed_in = verdict.outcome is Outcome.SIGNED_IN
+        if signed_in and credentials.needs_rehash(row.password_hash):
+            changes["password_hash"] = hash_password(password)
+        connection.execute(update(staff_users).where(staff_users.c.id == row.id).values(**changes))
+        if signed_in and row.disabled_at is not None:
             _audit_sign_in(connection, now, row.id, "disabled")
-            return SignInResult(False, None, "disabled", 0)
-        if row.locked_until is not None and row.locked_until > now:
-            _audit_sign_in(connection, now, row.id, "locked")
-            return SignInResult(False, None, "locked", 0, row.locked_until)
-        if password_matches(password, row.password_hash):
-            connection.execute(
-                update(staff_users)
-                .where(staff_users.c.id == row.id)
-                .values(failed_attempts=0, locked_until=None)
-            )
+            return SignInResult(False, None, "disabled", None)
+        if signed_in:
             _audit_sign_in(connection, now, row.id, "ok")
-            return SignInResult(True, _user(row), "ok", MAX_ATTEMPTS)
-        # A lock that has run out starts a fresh count.
-        failures = (0 if row.locked_until is not None else row.failed_attempts) + 1
-        locked_until = now + LOCKOUT if failures >= MAX_ATTEMPTS else None
-        connection.execute(
-            update(staff_users)
-            .where(staff_users.c.id == row.id)
-            .values(failed_attempts=failures, locked_until=locked_until)
-        )
-        _audit_sign_in(connection, now, row.id, "locked" if locked_until else "failed")
-        if locked_until is not None:
-            return SignInResult(False, None, "locked", 0, locked_until)
-        return SignInResult(False, None, "wrong_password", MAX_ATTEMPTS - failures)
+            return SignInResult(True, _user(row), "ok", None)
+        _audit_sign_in(connection, now, row.id, "locked" if verdict.locked_until else "failed")
+        return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
 
 
 def _audit_sign_in(connection: Connection, now: datetime, user_id: int, outcome: str) -> None:

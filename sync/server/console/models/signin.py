@@ -10,13 +10,16 @@ from sync.server.console.context import ConsoleContext
 
 
 def sign_in_message(ctx: ConsoleContext, result: Any, now: datetime) -> str:
-    """Wrong password (with the attempts left), locked (with the minutes to wait), or refused."""
+    """Wrong name or password (one sentence, no count), locked (the minutes to wait), or refused.
+
+    Nothing here depends on whether the name is an account: the result does not say.
+    """
     if result.code == "locked" and result.locked_until is not None:
         minutes = max(1, math.ceil((result.locked_until - now).total_seconds() / 60))
         return ctx.t("console.signin.locked", minutes=minutes)
     if result.code == "wrong_password":
-        return ctx.t("console.signin.wrong", attempts=result.attempts_left)
-    return ctx.t("console.signin.refused")  # disabled: the same words whatever the reason
+        return ctx.t("console.signin.wrong")
+    return ctx.t("console.signin.refused")  # disabled, told only to one who knows the password
 
 
 def attempt(ctx: ConsoleContext, name: str, password: str) -> tuple[bool, str]:

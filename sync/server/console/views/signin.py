@@ -1,4 +1,4 @@
-"""The sign-in screen: name and password; wrong attempts left and lockout said in words."""
+"""The sign-in screen: name and password; one sentence for any miss, the lockout said in words."""
 
 from __future__ import annotations
 
