@@ -6,6 +6,7 @@ import click
 
 from kiosk.bootstrap import open_kiosk
 from kiosk.cli.base import cli, common_options, emit_json
+from kiosk.cli.ports import ensure_port_free
 from kiosk.errors import InputError
 from kiosk.i18n import text
 from kiosk.services.officers import add_officer, check_pin_format
@@ -38,10 +39,17 @@ def run(
 ) -> None:
     """Run the officer's app: a window where a desktop client exists, else served to a browser."""
     # Imported here, not at the top: only this command needs Flet, so the others start faster.
-    from kiosk.app import serve
+    from kiosk.app import desktop_available, serve
 
+    url = f"http://{host}:{port}"
+    in_browser = web or not desktop_available()
+    if in_browser:
+        ensure_port_free(host, port, option="--port")
     if as_json:
-        emit_json({"url": f"http://{host}:{port}", "data_dir": data_dir})
+        emit_json({"url": url, "data_dir": data_dir, "selfcheck": selfcheck, "web": in_browser})
+    else:
+        where = "run.serving" if in_browser else "run.window"
+        click.echo(text(f"{where}_selfcheck" if selfcheck else where, lang, url=url))
     serve(
         data_dir,
         web=web,

@@ -7,7 +7,6 @@ operator would, as a separate program bound to 127.0.0.1, and drives it through 
 from __future__ import annotations
 
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ from types import TracebackType
 import click
 import httpx
 
+from kiosk.cli.ports import free_port
 from kiosk.errors import KioskError
+from kiosk.i18n import LANGUAGES
 
 # The same interpreter as this kiosk: `kiosk-server` is the console script for this module.
 SERVER_COMMAND = [sys.executable, "-m", "sync.server"]
@@ -28,18 +29,13 @@ class LocalServerError(KioskError):
     default_code = "demo.server_failed"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class LocalServer:
     """`kiosk-server serve` on 127.0.0.1 and a free port, with its data (and log) in `folder`."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, lang: str | None = None) -> None:
         self.folder = folder
+        # The language of the commands' output, when not the server's default (Indonesian).
+        self.lang_args = ["--lang", lang] if lang and lang != LANGUAGES[0] else []
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "server.log"
@@ -94,7 +90,7 @@ class LocalServer:
 
     def run(self, *args: str, stdin: str | None = None) -> str:
         """Run `kiosk-server ARGS --data-dir FOLDER`, show it and its output; the output."""
-        full = [*args, "--data-dir", str(self.folder)]
+        full = [*args, "--data-dir", str(self.folder), *self.lang_args]
         show("kiosk-server", full)
         done = subprocess.run(
             [*SERVER_COMMAND, *full],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,15 +36,21 @@ def _answers(url: str) -> bool:
 
 
 def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_path):
-    folder = tmp_path / "demo"
+    folder, server_port = tmp_path / "demo", free_port()
     result = CliRunner().invoke(
-        cli, ["demo", "--no-app", "--data-dir", str(folder)], catch_exceptions=False
+        cli,
+        ["demo", "--no-app", "--server-port", str(server_port), "--data-dir", str(folder)],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     output = result.output
+    assert _server_url(output) == f"http://127.0.0.1:{server_port}"
     for fragment in (
         "kiosk-server roster publish",
-        "baris 9",  # the bad row of the sample roster, reported by line
+        # The bad row of the sample roster, said to be there on purpose, then reported by line.
+        "Daftar penerima contoh sengaja berisi satu baris rusak",
+        "baris 9",
+        "Jenis kelamin: perempuan",  # the sample student, Siti Rahmawati
         "kiosk-server device add demo-kiosk",
         "kiosk enroll --server http://127.0.0.1:",
         "Perangkat terdaftar sebagai demo-kiosk",
@@ -56,13 +63,17 @@ def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_pa
         "Terkirim 2 catatan",
         "Semua data sudah ada di server.",
         "kiosk-server record set-state",
-        "Dokumen dan data sudah diperiksa dan dinyatakan benar.",  # the state came back
-        "Catatan petugas: Dokumen lengkap (demo)",
+        "Pengajuan ditolak. Lihat catatan petugas untuk alasannya.",  # the decision came back
+        "Catatan petugas: Dokumen belum lengkap. Bawa ke kantor ini: Surat permohonan KJP Plus;",
         "Petugas Demo ditambahkan.",
         "kiosk-server user add supervisor --role supervisor",
         "/console. Masuk sebagai supervisor",
     ):
         assert fragment in output, fragment
+    # Seven documents are asked for and only the KK was brought: nobody may call that verified.
+    assert "dinyatakan benar" not in output
+    final_status = output[output.rindex("$ kiosk status") :]
+    assert "  - Formulir kelengkapan data" in final_status
     assert not _answers(_server_url(output) + "/health"), "the demo left its server running"
     assert (folder / "server").is_dir()
     exported = CliRunner().invoke(cli, ["export", "--data-dir", str(folder)]).output.splitlines()
@@ -77,6 +88,36 @@ def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_pa
     finally:
         database.close()
     assert signed.ok and signed.user is not None and signed.user.role == "supervisor"
+
+
+def test_the_demo_numbers_its_steps_one_by_one_from_one(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["demo", "--no-app", "--lang", "en", "--data-dir", str(tmp_path / "demo")]
+    )
+    assert result.exit_code == 0, result.output
+    # Headings are "N. " and a sentence; the roster search's own "1. 3174..." lines are not.
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. (?!3174)", result.output, re.MULTILINE)]
+    assert numbers == list(range(1, 12))
+    assert "The sample roster holds one bad row on purpose" in result.output
+    assert "Sex: female" in result.output  # the commands it runs speak the demo's language
+    assert "Documents are missing. Bring them to this office:" in result.output
+
+
+@pytest.mark.parametrize("option", ["--app-port", "--server-port"])
+def test_a_taken_port_stops_the_demo_in_one_line_before_anything_runs(tmp_path, option):
+    folder = tmp_path / "demo"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["demo", option, str(port), "--data-dir", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"kiosk: Port {port} di 127.0.0.1 sudah dipakai program lain. "
+        f"Hentikan program itu atau pilih port lain dengan {option}."
+    ]
+    assert not folder.exists(), "the demo started before checking its ports"
 
 
 def test_ctrl_c_stops_the_demo_app_and_its_server(tmp_path):
