@@ -7,6 +7,7 @@ command takes --db URL and --data-dir DIR; with neither, the SQLite file in the 
 from __future__ import annotations
 
 import functools
+import getpass
 import io
 import json
 import logging
@@ -24,7 +25,7 @@ from kiosk.i18n import LANGUAGES, text
 from sync.server import devices, migrations, records, roster, rules
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
-from sync.server.staff import accounts, cases
+from sync.server.staff import accounts, cases, operators
 from sync.server.staff.roles import Role
 from sync.server.storage import Database, utc_now
 
@@ -252,28 +253,44 @@ def record_group() -> None:
 @click.argument("register_number")
 @click.argument("state")
 @click.option("--note", default=None, help="A note the device shows with the new state.")
+@click.option(
+    "--operator",
+    default=None,
+    help="Who makes the change, for the audit trail (default: the OS user).",
+)
 @server_options
 def set_state(
     register_number: str,
     state: str,
     note: str | None,
+    operator: str | None,
     db_url: str | None,
     data_dir: str | None,
     lang: str,
 ) -> None:
-    """Change a record's state (e.g. verified, rejected, disbursed); it flows back on the next pull."""
+    """Change a record's state (e.g. verified, rejected, disbursed) as the console does; it flows
+    back to the device on its next pull."""
+    who = operator if operator is not None else _os_user()
     with _database(db_url, data_dir) as database:
-        changed = records.set_record_state(
-            database, register_number, state, note=note, now=utc_now()
+        changed = operators.set_state(
+            database, register_number, state, operator=who, note=note, now=utc_now()
         )
     click.echo(
         text(
             "server.cli.state_set",
             lang,
-            register_number=changed["register_number"],
-            state=changed["state"],
+            register_number=changed.register_number,
+            state=changed.state,
         )
     )
+
+
+def _os_user() -> str:
+    """The login name, for the audit trail; without one the operator must say who they are."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        raise AdminError("bad_operator", "no OS user", limit=operators.OPERATOR_LIMIT) from None
 
 
 @cli.group("rules")

@@ -144,7 +144,7 @@ def test_a_record_saved_offline_shows_the_state_the_server_sent_back(screens, ap
 
     from kiosk.services.sync import enroll_device, sync_now
     from sync.server import devices
-    from sync.server.records import set_record_state
+    from sync.server.staff.operators import set_state
     from sync.server.storage import utc_now
     from tests.support.server import running_server
 
@@ -162,8 +162,13 @@ def test_a_record_saved_offline_shows_the_state_the_server_sent_back(screens, ap
         )
         enroll_device(app_kiosk, server.url, ticket.display, force=True)
         sync_now(app_kiosk)
-        set_record_state(
-            server.state.database, number, "verified", note="Dokumen lengkap", now=utc_now()
+        set_state(
+            server.state.database,
+            number,
+            "verified",
+            operator="e2e",
+            note="Dokumen lengkap",
+            now=utc_now(),
         )
         sync_now(app_kiosk)
 

@@ -8,9 +8,9 @@ import secrets
 from pathlib import Path
 
 from sync.protocol import PullResponse
-from sync.server.records import set_record_state
 from sync.server.roster import publish_roster
 from sync.server.rules import publish_rules
+from sync.server.staff.operators import set_state
 from sync.server.storage import utc_now
 from tests.server.records import push_body, submission_record
 
@@ -49,8 +49,13 @@ def test_state_changes_flow_back_once_and_in_order(live_server, device):
     first, second = _pushed(device, 2)
     database = live_server.state.database
     for record, state in ((first, "verified"), (second, "rejected"), (first, "disbursed")):
-        set_record_state(
-            database, record.body["register_number"], state, note=f"by test {state}", now=utc_now()
+        set_state(
+            database,
+            record.body["register_number"],
+            state,
+            note=f"by test {state}",
+            operator="pull-test",
+            now=utc_now(),
         )
     changes, cursor = _drain(device, cursor)
     assert [(c.kind, c.data["client_id"], c.data["state"]) for c in changes] == [
@@ -67,8 +72,12 @@ def test_a_device_never_sees_another_devices_status_changes(live_server, device)
     other = live_server.enroll()
     _, cursor = _drain(other)
     [record] = _pushed(device)
-    set_record_state(
-        live_server.state.database, record.body["register_number"], "verified", now=utc_now()
+    set_state(
+        live_server.state.database,
+        record.body["register_number"],
+        "verified",
+        operator="pull-test",
+        now=utc_now(),
     )
     changes, _ = _drain(other, cursor)
     assert [c for c in changes if c.kind == "status"] == []
@@ -80,7 +89,7 @@ def test_a_change_the_lifecycle_forbids_is_refused(live_server, device):
     database = live_server.state.database
     for state in ("disbursed", "flying"):
         try:
-            set_record_state(database, number, state, now=utc_now())
+            set_state(database, number, state, operator="pull-test", now=utc_now())
         except Exception as exc:  # AdminError: one line for the CLI
             assert "synced" in exc.message("en") or "flying" in exc.message("en")
         else:
@@ -91,8 +100,12 @@ def test_pages_follow_the_limit_and_say_when_more_remain(live_server, device):
     _, cursor = _drain(device)
     records = _pushed(device, 5)
     for record in records:
-        set_record_state(
-            live_server.state.database, record.body["register_number"], "verified", now=utc_now()
+        set_state(
+            live_server.state.database,
+            record.body["register_number"],
+            "verified",
+            operator="pull-test",
+            now=utc_now(),
         )
     first = _pull(device, cursor, limit=3)
     assert len(first.changes) == 3 and first.has_more

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Connection
 
-from kiosk.domain.complaints import ComplaintCategory, deadlines_for
+from kiosk.domain.complaints import ComplaintCategory, ComplaintState, deadlines_for
 from kiosk.i18n import text
 from sync.server.errors import BadFilter, StaffError, StaffNotFound
 from sync.server.staff.accounts import StaffUser
@@ -32,6 +32,7 @@ from sync.server.staff.workflow import (
     Team,
     complaint_actions,
     complaint_move,
+    decision_values,
     within_area,
 )
 from sync.server.storage import Database, case_notes, cases, records, staff_users
@@ -408,7 +409,7 @@ def resolve(
         Action.RESOLVE,
         version=version,
         now=now,
-        case_values={"decided_at": now},
+        case_values=decision_values("complaint", ComplaintState.RESOLVED, now),
         note=("message", written),
         device_note=written,
     )
@@ -455,7 +456,7 @@ def reopen(
         Action.REOPEN,
         version=version,
         now=now,
-        case_values={"decided_at": None, "escalated_at": None},
+        case_values=decision_values("complaint", ComplaintState.REOPENED, now),
         note=("reason", written),
         **device_notes("staff.device.reopened"),
     )

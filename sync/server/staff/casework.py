@@ -164,8 +164,13 @@ def commit_change(
     device_note: str | None = None,
     device_note_en: str | None = None,
     detail: Mapping[str, Any] | None = None,
+    operator: str | None = None,
 ) -> int:
     """Write one staff action; returns the case's new version.
+
+    `actor` is the console's staff member; `operator` instead names a person at the server's
+    command line (not a staff account), kept in the audit detail. Either counts as a person
+    acting for the waiting-time span; neither (None, None) is the system.
 
     `new_state` None keeps the state; `device_note` (the person's message, Indonesian) is sent to
     the device with the state even when the state does not change, with `device_note_en` (its
@@ -188,10 +193,13 @@ def commit_change(
         ).scalar_one()
         raise StaleEdit(loaded.register_number, loaded.version, current)
     values: dict[str, Any] = {"state": state, **(case_values or {})}
-    values.update(_spans(loaded.case, values, acted=actor is not None, now=now))
+    acted = actor is not None or operator is not None
+    values.update(_spans(loaded.case, values, acted=acted, now=now))
     connection.execute(update(cases).where(cases.c.record_id == loaded.record_id).values(**values))
     rollup.add(connection, [(rollup.key_of(loaded.case), _span_delta(loaded.case, values))])
     audit_detail: dict[str, Any] = dict(detail or {})
+    if operator is not None:
+        audit_detail["operator"] = operator
     if note is not None:
         note_id = connection.execute(
             insert(case_notes)

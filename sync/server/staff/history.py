@@ -16,11 +16,15 @@ from sqlalchemy.engine import Connection
 
 from sync.server.storage import audit, dumps, staff_users
 
+OPERATOR_TOOL = "kiosk-server"
+
 
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
-    who: str | None  # the staff member's name; None for the system (sync, the overdue sweep)
+    # The staff member's name, or "<name> (kiosk-server)" for an operator at the command line;
+    # None for the system (sync, the overdue sweep).
+    who: str | None
     action: str
     outcome: str
     detail: dict[str, Any]
@@ -61,13 +65,22 @@ def case_history(connection: Connection, client_id: str) -> tuple[HistoryEntry, 
         .where(audit.c.client_id == client_id)
         .order_by(audit.c.id)
     )
-    return tuple(
-        HistoryEntry(
-            at=row.at,
-            who=row.name,
-            action=row.action,
-            outcome=row.outcome,
-            detail=json.loads(row.detail) if row.detail else {},
+    entries = []
+    for row in rows:
+        detail = json.loads(row.detail) if row.detail else {}
+        entries.append(
+            HistoryEntry(
+                at=row.at,
+                who=row.name or _operator(detail),
+                action=row.action,
+                outcome=row.outcome,
+                detail=detail,
+            )
         )
-        for row in rows
-    )
+    return tuple(entries)
+
+
+def _operator(detail: dict[str, Any]) -> str | None:
+    """An operator is marked as such, so a typed name never passes for a staff account's."""
+    operator = detail.get("operator")
+    return f"{operator} ({OPERATOR_TOOL})" if operator else None

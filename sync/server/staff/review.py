@@ -38,6 +38,7 @@ from sync.server.staff.workflow import (
     SUBMISSION_MOVES,
     DisbursementStatus,
     Review,
+    decision_values,
     submission_actions,
     submission_move,
     within_area,
@@ -302,7 +303,7 @@ def approve(
         Action.REVIEW,
         version=version,
         now=now,
-        case_values={"decided_at": now, "review": None},
+        case_values=decision_values("submission", SubmissionState.VERIFIED, now),
         note=("note", written) if written else None,
         **device_notes("staff.device.verified"),
     )
@@ -327,7 +328,7 @@ def reject(
         Action.REVIEW,
         version=version,
         now=now,
-        case_values={"decided_at": now, "review": None},
+        case_values=decision_values("submission", SubmissionState.REJECTED, now),
         note=("reason", written),
         device_note=written,
     )

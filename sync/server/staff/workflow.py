@@ -9,6 +9,7 @@ scheduled) stays on the server, and reaches the person as the status note.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -119,6 +120,43 @@ def submission_actions(state: str) -> tuple[str, ...]:
 
 def is_open(state: str) -> bool:
     return state in OPEN_COMPLAINT
+
+
+# The console action that brings a record to a state. A state set from the command line is
+# written to the audit trail under the same name, so the trail reads alike whichever way it came;
+# a state no single console action leads to is recorded as "set_state".
+REACHED_BY: Mapping[tuple[str, str], str] = {
+    ("submission", S.VERIFIED.value): "approve",
+    ("submission", S.REJECTED.value): "reject",
+    ("submission", S.DISBURSED.value): "set_disbursement",
+    ("complaint", C.RESOLVED.value): Action.RESOLVE.value,
+    ("complaint", C.CLOSED.value): Action.CLOSE.value,
+    ("complaint", C.REOPENED.value): Action.REOPEN.value,
+}
+
+
+def reached_by(kind: str, state: str) -> str:
+    return REACHED_BY.get((kind, state), "set_state")
+
+
+def decision_values(kind: str, state: str, now: datetime) -> dict[str, Any]:
+    """The case columns that reaching `state` sets, whoever brings the record there.
+
+    A decision starts the handling span (decided_at); a reopened complaint is undecided and no
+    longer escalated; a paid submission's disbursement is final.
+    """
+    if (kind, state) in {
+        ("submission", S.VERIFIED.value),
+        ("submission", S.REJECTED.value),
+    }:
+        return {"decided_at": now, "review": None}
+    if (kind, state) == ("complaint", C.RESOLVED.value):
+        return {"decided_at": now}
+    if (kind, state) == ("complaint", C.REOPENED.value):
+        return {"decided_at": None, "escalated_at": None}
+    if (kind, state) == ("submission", S.DISBURSED.value):
+        return {"disbursement": DisbursementStatus.DISBURSED.value}
+    return {}
 
 
 def within_area(column: Any, prefix: str) -> Any:
