@@ -20,9 +20,13 @@ from kiosk.domain.identity import mask_nik
 from kiosk.domain.payloads import Payload, PayloadKind
 from kiosk.errors import ImageError
 from kiosk.i18n import bilingual, text
-from kiosk.scan.backends import active_backends
-from kiosk.scan.decode import CodeRead, FileScan, scan_files
-from kiosk.services.scanning import classify_code
+from kiosk.services.scanning import (
+    CodeRead,
+    FileScan,
+    classify_code,
+    decoder_backends,
+    scan_images,
+)
 
 # Kinds whose text is a person's number: masked in plain output, like `kiosk nik` does.
 _MASKED_KINDS = {PayloadKind.NIK, PayloadKind.KK, PayloadKind.CARD_NUMBER}
@@ -99,7 +103,7 @@ def _plain_found(scan: FileScan, read: CodeRead, payload: Payload, lang: str) ->
 
 
 def _print_backends(as_json: bool, lang: str) -> None:
-    statuses = active_backends()
+    statuses = decoder_backends()
     if as_json:
         for status in statuses:
             emit_json(
@@ -172,7 +176,7 @@ def scan(
     kiosk = open_kiosk(data_dir)
     unreadable = codes = 0
     try:
-        for result in scan_files(images):
+        for result in scan_images(images):
             unreadable += result.error is not None
             codes += _report(kiosk, result, as_json, lang)
     finally:

@@ -1,26 +1,39 @@
 """Scanning at the kiosk: classify what a camera or a handheld scanner read, and open scanned receipts.
 
 Decoding images is kiosk.scan.decode's job; this module turns a decoded text (or raw bytes) into a
-classified payload with this device's invitation patterns, receipt key and date.
+classified payload with this device's invitation patterns, receipt key and date. It is also the
+CLI's one way into the decoders (`kiosk scan`), so the CLI never imports kiosk.scan itself.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kiosk.bootstrap import Kiosk
 from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
 from kiosk.errors import InputError
 from kiosk.regions import default_regions
-from kiosk.scan.decode import CodeRead, payload_text, scan_file
+from kiosk.scan.backends import BackendStatus, active_backends
+from kiosk.scan.decode import CodeRead, FileScan, payload_text, scan_file, scan_files
 from kiosk.scan.keyboard import KeyboardTiming, KeyboardWedge
 from kiosk.scan.patterns import load_invitation_patterns
 from kiosk.services.clock import Clock, system_clock
 from kiosk.services.status import StatusReport, status_of
 from kiosk.store.keys import receipt_key
 from kiosk.store.records import device_code
+
+
+def decoder_backends() -> tuple[BackendStatus, ...]:
+    """The decoders this machine has, each active or not (and why not)."""
+    return active_backends()
+
+
+def scan_images(paths: Iterable[str | Path]) -> Iterator[FileScan]:
+    """One FileScan per image, in order; a file that cannot be read never stops the batch."""
+    return scan_files(paths)
 
 
 def decode_text(raw: bytes) -> str | None:
