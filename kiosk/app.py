@@ -23,12 +23,13 @@ from kiosk.i18n import LANGUAGES
 from kiosk.services.handheld import HandheldScanner
 from kiosk.services.submissions import forget_orphan_photos
 from kiosk.services.sync import HttpFactory, build_http_client
+from kiosk.services.sync_supervisor import SupervisorSettings, SyncSupervisor
 from kiosk.settings import DeviceSettings, load_device_settings
 from kiosk.views.handheld import ScannerListener
 from kiosk.views.officer_login import officer_login_view
 from kiosk.views.shell import IDLE_SECONDS, AppContext, acting, frame, text_theme
 from kiosk.views.submissions_list import submissions_list_view
-from kiosk.views.sync_panel import BackgroundSync, SyncMonitor, sync_panel_view
+from kiosk.views.sync_panel import sync_panel_view
 from kiosk.views.verify import verify_view
 from kiosk.views.verify_form import VerifyForm
 
@@ -58,9 +59,12 @@ class KioskApp:
         self.sync_interval = sync_interval
         self.http_factory = http_factory
         self.idle_seconds = idle_seconds
-        self.monitor = SyncMonitor()
         # One per process: each browser session shares it instead of starting its own.
-        self.sync = BackgroundSync(self.monitor, interval=sync_interval, http_factory=http_factory)
+        self.sync = SyncSupervisor(
+            lambda: open_kiosk(self.kiosk.data_dir),
+            SupervisorSettings(interval=sync_interval, http_factory=http_factory),
+        )
+        self.monitor = self.sync.monitor
         self._kiosk: Kiosk | None = None
 
     @property
@@ -94,7 +98,7 @@ class KioskApp:
 
     def _start_sync(self) -> None:
         if self.background_sync:
-            self.sync.start(self.kiosk.data_dir)
+            self.sync.start()
 
     async def main(self, page: ft.Page) -> None:
         if self.selfcheck:
@@ -104,9 +108,8 @@ class KioskApp:
         ctx = AppContext(kiosk=self.kiosk, lang=self.lang)
         settings = self.device_settings()
         ctx.extras.update(
-            sync_monitor=self.monitor,
+            sync_supervisor=self.sync,
             run_thread=page.run_thread,
-            http_factory=self.http_factory,
             record_saved=self.sync.poke,
             device_settings=settings,
             scanner=self.scanner_listener(page, settings),

@@ -6,7 +6,8 @@
     ├── ImageError             a file that is not a usable image
     ├── NotFoundError          a register number, document or person that is not there
     ├── TransitionError        a state change the lifecycle does not allow
-    └── StoreError             the on-device database cannot be opened or migrated
+    ├── StoreError             the on-device database cannot be opened or migrated
+    └── SyncFailedError        a sync engine error (sync.errors), translated by kiosk.services.sync
 
 Every error carries a translation `code` and `params`, so the edge (CLI, app) can show it in
 Bahasa Indonesia and English, and a `where` (file:line, field name) that says where the problem is.
@@ -61,3 +62,13 @@ class TransitionError(KioskError):
 
 class StoreError(KioskError):
     default_code = "error.store"
+
+
+class SyncFailedError(KioskError):
+    """A SyncError met at the service boundary, keeping its code, params and whether to retry."""
+
+    default_code = "sync.error"
+
+    def __init__(self, detail: str, *, retryable: bool = False, **kwargs: Any) -> None:
+        self.retryable = retryable
+        super().__init__(detail, **kwargs)

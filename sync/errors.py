@@ -1,6 +1,7 @@
 """The device's sync errors: one tree, so the worker can tell "try later" from "a person must act".
 
-    SyncError                   base (a KioskError, so the CLI prints it in the person's language)
+    SyncError                   base, with a translation code and params like KioskError (but
+                                not one: the kiosk translates at its service boundary)
     ├── Unreachable             no answer: no network, DNS, refused, timeout, cut mid-way  [retry]
     │   └── CaptivePortal       something else answered: a Wi-Fi login page, a proxy,
     │                           a redirect to another host, a wrong address              [retry]
@@ -24,14 +25,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kiosk.errors import KioskError
 
+class SyncError(Exception):
+    """Base of every error the sync client and engine raise on purpose.
 
-class SyncError(KioskError):
-    """Base of every error the sync client and worker raise on purpose."""
+    `code` and `params` name a translation, so whoever shows it can say it in the person's language.
+    """
 
     default_code = "sync.error"
     retryable = False  # True only where waiting can make the same request succeed
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail
+        self.code = code or self.default_code
+        self.where = where
+        self.params: dict[str, Any] = dict(params or {})
+        super().__init__(f"{where}: {detail}" if where else detail)
 
 
 class Unreachable(SyncError):

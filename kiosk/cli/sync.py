@@ -13,8 +13,7 @@ from kiosk.cli.base import cli, common_options, emit_json, fail
 from kiosk.errors import KioskError
 from kiosk.i18n import text
 from kiosk.services import sync as sync_service
-from sync.errors import SyncError
-from sync.worker import SyncProgress, SyncReport
+from kiosk.services.sync import SyncProgress, SyncReport
 
 
 @cli.command()
@@ -114,7 +113,7 @@ def _once(data_dir: str | None, as_json: bool, lang: str) -> None:
     if report.error is not None:
         if as_json:
             raise SystemExit(1)
-        fail(report.error, lang, as_json)
+        fail(sync_service.as_kiosk_error(report.error), lang, as_json)
     if not report.is_complete:
         click.echo(f"kiosk: {_unfinished(report, quarantined, lang)}", err=True)
         raise SystemExit(1)
@@ -216,13 +215,13 @@ class _ProgressPrinter:
         if report.error is None or _did_something(report):
             click.echo(_summary(report, self.lang))
         if report.error is not None:
-            click.echo(_error_text(report.error, self.lang))
+            click.echo(_error_text(sync_service.as_kiosk_error(report.error), self.lang))
         elif not report.is_complete:
             codes = [item.code for item in report.quarantined]
             click.echo(_unfinished(report, codes, self.lang))
 
 
-def _error_text(error: SyncError, lang: str) -> str:
+def _error_text(error: KioskError, lang: str) -> str:
     return text(error.code, lang, detail=error.detail, **error.params)
 
 

@@ -1,28 +1,51 @@
 """Use cases for sync: enroll this device, sync now, sync in the background, say where sync stands.
 
-This is the one place that builds the real httpx.Client (with timeouts) and hands it to the
-SyncClient; tests and the app may pass their own factory instead.
+The kiosk's one door to the sync engine: it builds the real httpx.Client (with timeouts), hands the
+engine the store through kiosk.bootstrap.sync_device, and turns a SyncError into a KioskError here.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from kiosk.bootstrap import Kiosk, open_kiosk
+from kiosk.bootstrap import Kiosk, open_kiosk, sync_device
 from kiosk.domain.register_numbers import ALPHABET, DEVICE_CODE_LENGTH
-from kiosk.errors import NotFoundError
+from kiosk.errors import NotFoundError, SyncFailedError
 from kiosk.services.clock import Clock, system_clock
 from kiosk.store import outbox
 from kiosk.store.sync_state import Enrollment, enrollment, last_run, save_enrollment
 from sync.client import SyncClient
-from sync.errors import AlreadyEnrolled, NotEnrolled, ProtocolMismatch
-from sync.worker import Backoff, ProgressCallback, SyncReport, SyncWatcher, sync_once
+from sync.errors import AlreadyEnrolled, NotEnrolled, ProtocolMismatch, SyncError
+from sync.report import ProgressCallback, SyncProgress, SyncReport
+from sync.run import iso
+from sync.watcher import SyncWatcher, WatchPolicy
+from sync.worker import RunSettings, sync_once
+
+# What views and the CLI may hold of a run, without importing the engine themselves.
+__all__ = [
+    "HttpFactory",
+    "RunSettings",
+    "SyncProgress",
+    "SyncReport",
+    "SyncStatus",
+    "WatchPolicy",
+    "as_kiosk_error",
+    "build_http_client",
+    "enroll_device",
+    "requeue_quarantined",
+    "require_enrollment",
+    "run_when_due",
+    "sync_now",
+    "sync_status",
+    "watch",
+]
 
 HttpFactory = Callable[[], httpx.Client]
 # Slow links are the norm: a 256 KiB chunk over 2G needs tens of seconds, so reads and writes
@@ -33,6 +56,25 @@ USER_AGENT = "lengkap-kiosk/1"
 
 def build_http_client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
+def as_kiosk_error(error: SyncError) -> SyncFailedError:
+    """The engine's error in the kiosk's tree: same translation code and params."""
+    return SyncFailedError(
+        error.detail,
+        retryable=error.retryable,
+        code=error.code,
+        where=error.where,
+        params=error.params,
+    )
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except SyncError as exc:
+        raise as_kiosk_error(exc) from exc
 
 
 def enroll_device(
@@ -49,23 +91,23 @@ def enroll_device(
     Refused when the device is already enrolled, unless `force`: a second enrollment replaces the
     credential, and the device code used for register numbers made from then on.
     """
-    existing = enrollment(kiosk.db)
-    if existing is not None and not force:
-        raise AlreadyEnrolled(
-            "this device is already enrolled",
-            params={"server": existing.server_url, "device_code": existing.device_code},
-        )
-    with http_factory() as http:
-        client = SyncClient(http, server_url)
-        answer = client.enroll(code)
-    if len(answer.device_code) != DEVICE_CODE_LENGTH or not set(answer.device_code) <= set(
-        ALPHABET
-    ):
-        # It becomes part of every register number: one that cannot be typed back is useless.
-        raise ProtocolMismatch(
-            "the server assigned a device code register numbers cannot carry",
-            params={"server": client.server},
-        )
+    with _translated():
+        existing = enrollment(kiosk.db)
+        if existing is not None and not force:
+            raise AlreadyEnrolled(
+                "this device is already enrolled",
+                params={"server": existing.server_url, "device_code": existing.device_code},
+            )
+        with http_factory() as http:
+            client = SyncClient(http, server_url)
+            answer = client.enroll(code)
+        device_code = answer.device_code
+        if len(device_code) != DEVICE_CODE_LENGTH or not set(device_code) <= set(ALPHABET):
+            # It becomes part of every register number: one that cannot be typed back is useless.
+            raise ProtocolMismatch(
+                "the server assigned a device code register numbers cannot carry",
+                params={"server": client.server},
+            )
     enrolled = Enrollment(
         server_url=client.base_url,
         device_name=answer.device_name,
@@ -81,7 +123,7 @@ def enroll_device(
 def require_enrollment(kiosk: Kiosk) -> Enrollment:
     enrolled = enrollment(kiosk.db)
     if enrolled is None:
-        raise NotEnrolled("this device is not enrolled with a server")
+        raise as_kiosk_error(NotEnrolled("this device is not enrolled with a server"))
     return enrolled
 
 
@@ -90,13 +132,47 @@ def sync_now(
     *,
     http_factory: HttpFactory = build_http_client,
     on_progress: ProgressCallback | None = None,
-    **options: Any,
+    settings: RunSettings | None = None,
 ) -> SyncReport:
-    """One run now, sending everything pending; `options` go to sync.worker.sync_once."""
-    enrolled = require_enrollment(kiosk)
+    """One run now, sending everything pending; a device not enrolled is refused at once."""
+    require_enrollment(kiosk)
     with http_factory() as http:
+        return run_when_due(kiosk, http, settings, everything=True, on_progress=on_progress)
+
+
+def run_when_due(
+    kiosk: Kiosk,
+    http: httpx.Client,
+    settings: RunSettings | None = None,
+    *,
+    everything: bool = False,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> SyncReport:
+    """One run on this connection, never raising: what stopped it is the report's error.
+
+    Without `everything`, rows whose retry time has not come wait (the background job). A device
+    not enrolled (yet, or any more) gets a report saying so, and nothing is lost.
+    """
+    settings = settings or RunSettings()
+    enrolled = enrollment(kiosk.db)
+    if enrolled is None:
+        now = iso(settings.clock())
+        missing = NotEnrolled("this device is not enrolled with a server")
+        return SyncReport(started_at=now, finished_at=now, error=missing)
+    try:
         client = SyncClient(http, enrolled.server_url, enrolled.credential)
-        return sync_once(kiosk.db, kiosk.data_dir, client, on_progress=on_progress, **options)
+    except SyncError as exc:  # a stored address that is not http(s)
+        now = iso(settings.clock())
+        return SyncReport(started_at=now, finished_at=now, error=exc)
+    return sync_once(
+        sync_device(kiosk),
+        client,
+        settings,
+        on_progress=on_progress,
+        respect_schedule=not everything,
+        should_stop=should_stop,
+    )
 
 
 def watch(
@@ -106,42 +182,24 @@ def watch(
     http_factory: HttpFactory = build_http_client,
     on_progress: ProgressCallback | None = None,
     on_report: Callable[[SyncReport], None] | None = None,
-    interval: float = 60.0,
-    backoff: Backoff | None = None,
-    on_watcher: Callable[[SyncWatcher], None] | None = None,
-    **options: Any,
+    policy: WatchPolicy | None = None,
+    settings: RunSettings | None = None,
 ) -> None:
-    """Sync in this thread whenever work is due, until `stop` is set.
+    """Sync in this thread whenever work is due, until `stop` is set (`kiosk sync --watch`).
 
-    It opens its own database connection: the app runs it on a background thread, and one
-    SQLite connection must not carry two threads' transactions at once. `on_watcher` receives
-    the SyncWatcher, so the app can `poke()` it when a record is saved.
+    It opens its own database connection: one SQLite connection must not carry two threads'
+    transactions at once.
     """
     kiosk = open_kiosk(data_dir)
     try:
         with http_factory() as http:  # kept across runs, so the connection is reused
 
             def run_once(should_stop: Callable[[], bool]) -> SyncReport:
-                enrolled = require_enrollment(kiosk)
-                client = SyncClient(http, enrolled.server_url, enrolled.credential)
-                return sync_once(
-                    kiosk.db,
-                    kiosk.data_dir,
-                    client,
-                    on_progress=on_progress,
-                    respect_schedule=True,
-                    should_stop=should_stop,
-                    **options,
+                return run_when_due(
+                    kiosk, http, settings, on_progress=on_progress, should_stop=should_stop
                 )
 
-            # The watcher's own backoff applies unless the caller (a test) brings one.
-            watcher_options: dict[str, Any] = {"backoff": backoff} if backoff else {}
-            watcher = SyncWatcher(
-                run_once, interval=interval, on_report=on_report, stop=stop, **watcher_options
-            )
-            if on_watcher is not None:
-                on_watcher(watcher)
-            watcher.run()
+            SyncWatcher(run_once, policy, on_report=on_report, stop=stop).run()
     finally:
         kiosk.close()
 

@@ -7,14 +7,13 @@ refused (DHIS2's lesson): `sending_fingerprint` remembers what left the device.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
-
-from sync.protocol import body_fingerprint
 
 PENDING = "pending"
 SENDING = "sending"
@@ -56,6 +55,15 @@ class OutboxRow:
     @property
     def register_number(self) -> str | None:
         return self.body.get("register_number")
+
+
+def body_fingerprint(body: Mapping[str, Any]) -> str:
+    """Names one version of a body: equal bodies, equal fingerprints, whatever the key order.
+
+    The device's own marker of what left it (the server keeps its own for duplicates).
+    """
+    text = json.dumps(dict(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _row(values: tuple[Any, ...]) -> OutboxRow:

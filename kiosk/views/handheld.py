@@ -12,8 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from kiosk.scan.keyboard import ScannerRead
-from kiosk.services.handheld import HandheldScanner
+from kiosk.services.handheld import HandheldScanner, ScannerRead
 
 Target = Callable[[ScannerRead], Awaitable[None] | None]
 

@@ -27,7 +27,7 @@ from kiosk.bootstrap import Kiosk
 from kiosk.domain.payloads import Payload, PayloadKind
 from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES, catalog, text
-from kiosk.scan.keyboard import ScannerRead
+from kiosk.services.handheld import ScannerRead
 from kiosk.services.live_scan import LiveScan
 from kiosk.services.scanning import open_scanned_receipt
 from kiosk.services.selfcheck import status_by_nik, status_from_photo

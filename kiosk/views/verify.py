@@ -36,8 +36,8 @@ import flet as ft
 
 from kiosk.domain.payloads import Payload
 from kiosk.errors import KioskError
-from kiosk.scan.keyboard import ScannerRead
 from kiosk.services.counter import print_receipt, receipt_png
+from kiosk.services.handheld import ScannerRead
 from kiosk.services.live_scan import LiveScan
 from kiosk.services.scanning import payloads_in_photo
 from kiosk.settings import DeviceSettings

@@ -17,11 +17,13 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
+from kiosk.bootstrap import open_kiosk
 from kiosk.services.counter import save_verification, submission_lines
 from kiosk.services.sync import enroll_device, sync_now, sync_status
+from kiosk.services.sync_supervisor import SyncMonitor, SyncSupervisor
 from kiosk.store.sync_state import enrollment, save_enrollment
 from kiosk.views.shell import AppContext
-from kiosk.views.sync_panel import SyncMonitor, panel_lines, run_sync_now
+from kiosk.views.sync_panel import panel_lines
 from sync.server import devices
 from sync.server.records import export_records
 from sync.server.storage import utc_now
@@ -46,7 +48,9 @@ def test_the_server_going_away_mid_sync_is_told_in_words_and_loses_nothing(kiosk
     request = kjp_request(documents=[{"type": "kk"}, {"type": "ktp_wali"}, {"type": "permohonan"}])
     photos = {doc["type"]: _noisy_photo(n) for n, doc in enumerate(request["documents"])}
     number = str(save_verification(kiosk, request, photos).submission.register_number)
-    ctx, monitor = AppContext(kiosk=kiosk), SyncMonitor()
+    ctx = AppContext(kiosk=kiosk)
+    supervisor = SyncSupervisor(lambda: open_kiosk(kiosk.data_dir))
+    monitor = supervisor.monitor
 
     with running_server(None, tmp_path / "server") as server:
         port = int(server.url.rsplit(":", 1)[1])
@@ -55,7 +59,7 @@ def test_the_server_going_away_mid_sync_is_told_in_words_and_loses_nothing(kiosk
         )
         with chaos_proxy(port, ChaosPlan(weights={}, bandwidth=LINK_BYTES_PER_SECOND)) as link:
             enroll_device(kiosk, link.url, ticket.display)
-            run = threading.Thread(target=run_sync_now, args=(kiosk.data_dir, monitor))
+            run = threading.Thread(target=supervisor.sync_now)  # the panel's "sync now"
             run.start()
             deadline = time.monotonic() + 30
             while not _uploading(monitor):

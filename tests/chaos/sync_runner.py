@@ -24,12 +24,13 @@ from typing import IO, Any
 import httpx
 
 from kiosk.bootstrap import open_kiosk
-from kiosk.services.sync import USER_AGENT, sync_now
-from sync.worker import Backoff, RetryPolicy, SyncProgress
+from kiosk.services.sync import USER_AGENT, RunSettings, SyncProgress, sync_now
+from sync.retry import Backoff, RetryPolicy
 
 TIMEOUT = httpx.Timeout(5.0)
 # Short waits: the proxy's faults are instant, and the test must stop by itself in seconds.
 POLICY = RetryPolicy(request=Backoff(base=0.05, cap=0.5), tries=3, longest_wait=5.0)
+SETTINGS = RunSettings(policy=POLICY)
 
 
 class Events:
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             events.write("start", pid=os.getpid())
             for run in range(1, args.runs + 1):
                 report = sync_now(
-                    kiosk, http_factory=http_client, policy=POLICY, on_progress=events.progress
+                    kiosk, http_factory=http_client, settings=SETTINGS, on_progress=events.progress
                 )
                 events.write("report", run=run, **report.to_dict())
                 if report.is_complete:

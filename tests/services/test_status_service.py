@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from kiosk.services.counter import submission_lines
 from kiosk.services.status import status_of
 from kiosk.services.submissions import record_submission
+from kiosk.store.sync_device import StoreChanges
 from kiosk.views.selfcheck import report_lines
-from sync.device import apply_page
 from sync.protocol import Change, ChangeKind, PullResponse
+from sync.pull import apply_page
 from tests.support.requests import kjp_request
 
 
@@ -54,7 +55,7 @@ def test_the_staff_note_is_shown_in_english_when_the_server_sent_english(kiosk):
         note="Mohon lengkapi dokumen berikut: SPTJM.",
         note_en="Please bring these documents: SPTJM.",
     )
-    assert apply_page(kiosk.db, kiosk.data_dir, page) == 1
+    assert apply_page(StoreChanges(kiosk.db, kiosk.data_dir), page) == 1
     report = status_of(kiosk, number)
     assert report.note_in("id") == "Mohon lengkapi dokumen berikut: SPTJM."
     assert report.note_in("en") == "Please bring these documents: SPTJM."
@@ -70,8 +71,12 @@ def test_a_note_without_english_is_shown_as_sent_in_both_languages(kiosk):
     submission = record_submission(kiosk, kjp_request()).submission
     number = str(submission.register_number)
     # First an English note, then one from an older server (or typed by staff): no stale English.
-    apply_page(kiosk.db, kiosk.data_dir, _status_page(submission, note="Satu", note_en="One"))
-    apply_page(kiosk.db, kiosk.data_dir, _status_page(submission, note="Dokumen lengkap."))
+    apply_page(
+        StoreChanges(kiosk.db, kiosk.data_dir), _status_page(submission, note="Satu", note_en="One")
+    )
+    apply_page(
+        StoreChanges(kiosk.db, kiosk.data_dir), _status_page(submission, note="Dokumen lengkap.")
+    )
     report = status_of(kiosk, number)
     assert report.status_note_en is None
     assert report.note_in("id") == report.note_in("en") == "Dokumen lengkap."

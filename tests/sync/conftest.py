@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 
-from kiosk.bootstrap import Kiosk
+from kiosk.bootstrap import Kiosk, sync_device
 from kiosk.services.complaints import file_new_complaint
 from kiosk.services.submissions import record_submission
 from sync.client import SyncClient
-from sync.worker import RetryPolicy, SyncReport, sync_once
+from sync.report import SyncReport
+from sync.retry import RetryPolicy
+from sync.uploads import UploadSettings
+from sync.worker import RunSettings, sync_once
 from tests.support.images import document_photo
 from tests.support.requests import kjp_request
 from tests.sync.fake_server import BASE_URL, FakeServer
@@ -75,14 +78,17 @@ class Runner:
     def __call__(self, **options: Any) -> SyncReport:
         with self.server.http() as http:
             client = SyncClient(http, BASE_URL, self.server.credential)
-            return sync_once(
-                self.kiosk.db,
-                self.kiosk.data_dir,
-                client,
+            settings = RunSettings(
                 policy=options.pop("policy", self.policy),
+                uploads=UploadSettings(**options.pop("uploads", {})),
                 clock=lambda: CLOCK,
                 sleep=self.sleeps.append,
                 draw=self.draw,
+            )
+            return sync_once(
+                sync_device(self.kiosk),
+                client,
+                settings,
                 on_progress=self.progress.append,
                 **options,
             )

@@ -22,10 +22,11 @@ from kiosk.services.sync import enroll_device, sync_now
 from kiosk.store.records import set_meta
 from kiosk.store.sync_state import SERVER_URL
 from sync.protocol import Limits
+from sync.retry import RetryPolicy
 from sync.server import devices
 from sync.server.cli import cli as server_cli
 from sync.server.storage import utc_now
-from sync.worker import RetryPolicy
+from sync.worker import RunSettings
 from tests.support.chaos_proxy import ChaosPlan, Fault, chaos_proxy
 from tests.support.images import document_photo
 from tests.support.requests import kjp_request
@@ -211,8 +212,7 @@ def test_over_a_link_that_drops_resets_and_stalls_every_record_arrives_exactly_o
                     http_factory=lambda: httpx.Client(
                         timeout=5.0, limits=one_connection_per_request
                     ),
-                    policy=RetryPolicy(tries=2),
-                    sleep=lambda seconds: None,
+                    settings=RunSettings(policy=RetryPolicy(tries=2), sleep=lambda seconds: None),
                 )
                 if report.is_complete:
                     break

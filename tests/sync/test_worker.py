@@ -19,7 +19,7 @@ from kiosk.store.rules import load_program
 from kiosk.store.sync_state import last_run, pull_cursor, set_pull_cursor, sync_lock
 from sync.errors import AuthRejected, ServerBusy, SyncAlreadyRunning, Unreachable
 from sync.protocol import ErrorCode, Limits, body_fingerprint
-from sync.worker import Backoff, RetryPolicy
+from sync.retry import Backoff, RetryPolicy
 from tests.sync.fake_server import Stored, answer, cut, error
 
 PUSH = "/v1/push"
@@ -401,7 +401,7 @@ def test_changes_and_their_cursor_are_stored_together_or_not_at_all(
     def power_cut(*args, **kwargs):
         raise Killed
 
-    monkeypatch.setattr("sync.device.upsert_entries", power_cut)
+    monkeypatch.setattr("kiosk.store.sync_device.upsert_entries", power_cut)
     with pytest.raises(Killed):
         run()
     assert pull_cursor(kiosk.db) == before
