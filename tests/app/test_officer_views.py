@@ -9,9 +9,10 @@ from PIL import Image
 
 from kiosk.assets import assets_dir
 from kiosk.bootstrap import open_kiosk
+from kiosk.domain.credentials import LOCKOUT_RULE
 from kiosk.errors import InputError
 from kiosk.services.counter import print_receipt, receipt_png, submission_lines
-from kiosk.services.officers import MAX_ATTEMPTS, add_officer
+from kiosk.services.officers import add_officer
 from kiosk.services.roster import import_roster
 from kiosk.services.sync import SyncProgress, sync_status
 from kiosk.services.sync_supervisor import SupervisorSettings, SyncMonitor, SyncSupervisor
@@ -155,20 +156,26 @@ def test_the_list_shows_each_submission_masked_with_its_state_and_reason(answere
     assert ctx.t("sync.code.invalid_record") in state
 
 
-def test_sign_in_messages_count_down_then_lock(ctx):
+def test_a_wrong_pin_and_an_unknown_name_read_the_same_up_to_the_lock_countdown(ctx):
     from datetime import UTC, datetime
 
     def fixed_clock() -> datetime:  # a fixed clock: the countdown must not cross a second
         return datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
     add_officer(ctx.kiosk, "Budi", "1234")
-    for _ in range(MAX_ATTEMPTS - 1):
-        result, message = attempt(ctx, "Budi", "0000", clock=fixed_clock)
-    assert message == ctx.t("officer.login.wrong", attempts=1)
-    result, message = attempt(ctx, "Budi", "0000", clock=fixed_clock)
-    assert result.locked_until is not None and "300" in message
+    said = []
+    for _ in range(LOCKOUT_RULE.max_misses):
+        _, wrong = attempt(ctx, "Budi", "0000", clock=fixed_clock)
+        _, unknown = attempt(ctx, "Bodi", "1234", clock=fixed_clock)
+        assert wrong == unknown
+        said.append(wrong)
+    assert said[:-1] == ["Nama atau PIN salah."] * (LOCKOUT_RULE.max_misses - 1)
+    assert said[-1] == "Terlalu banyak percobaan salah untuk nama ini. Coba lagi dalam 15:00."
+    ctx.lang = "en"
+    _, wrong = attempt(ctx, "Budi", "1234", clock=fixed_clock)
+    _, unknown = attempt(ctx, "Bodi", "1234", clock=fixed_clock)
+    assert wrong == unknown == "Too many wrong attempts for this name. Try again in 15:00."
     assert ctx.officer is None
-    ctx.officer = None
 
 
 def test_idle_time_is_measured_from_the_last_input(ctx):
@@ -232,8 +239,18 @@ def test_the_app_opens_on_sign_in_and_a_wrong_pin_is_told(browser):
     browser.type_into("Nama petugas", "Budi")
     browser.type_into("PIN", "0000")
     browser.click("Masuk")
-    assert any("Nama atau PIN salah" in line for line in browser.texts())
+    assert "Nama atau PIN salah." in browser.texts()
     assert browser.find(ft.TextField, "PIN").value == ""
+
+
+def test_the_sign_in_screen_shows_an_unknown_name_exactly_what_it_shows_a_wrong_pin(browser):
+    screens = []
+    for name, pin in [("Budi", "0000"), ("Bodi", "1234")]:
+        browser.type_into("Nama petugas", name)
+        browser.type_into("PIN", pin)
+        browser.click("Masuk")
+        screens.append([line.replace(name, "NAME") for line in browser.texts()])
+    assert screens[0] == screens[1] and "Nama atau PIN salah." in screens[0]
 
 
 def test_signed_in_an_invalid_nik_shows_its_reason_under_the_field(browser):
