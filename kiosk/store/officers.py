@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import sqlite_utils
@@ -39,7 +40,7 @@ def insert_officer(db: sqlite_utils.Database, name: str, pin_hash: str, at: str)
     )
 
 
-def _row(values: tuple) -> OfficerRow:  # type: ignore[type-arg]
+def _row(values: tuple[Any, ...]) -> OfficerRow:
     name, salt, pin_hash, misses, locked_until, created_at = values
     until = datetime.fromisoformat(locked_until) if locked_until else None
     lockout = Lockout(misses, until)
