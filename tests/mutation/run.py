@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = _tally(patterns)
     print(_table(rows))
     print(f"\n{len(rows)} module(s), {args.workers} worker(s), {elapsed:.0f} s")
+    survivors = _write_survivors(patterns, WORK_FOLDER / "survivors.diff")
+    print(f"{survivors} survivor(s), each with its line and diff: {WORK_FOLDER / 'survivors.diff'}")
     return 0
 
 
@@ -134,6 +136,73 @@ def _tally(patterns: list[str]) -> list[ModuleFigures]:
             )
         )
     return rows
+
+
+def _write_survivors(patterns: list[str], target: Path) -> int:
+    """Every surviving or untested mutant as `module:line name` and its diff, for the review."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    from mutmut.stats import status_by_exit_code
+
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        for meta in sorted(WORK_FOLDER.rglob("*.py.meta")):
+            module = meta.relative_to(WORK_FOLDER).as_posix().removesuffix(".meta")
+            if not any(fnmatch.fnmatch(module, p) for p in patterns):
+                continue
+            source = Path(module).read_text("utf-8").splitlines()
+            codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+            for name, code in codes.items():
+                if status_by_exit_code[code] not in ("survived", "no tests"):
+                    continue
+                diff = get_diff_for_mutant(name, path=module)
+                out.write(
+                    f"# {module}:{_line_of(name, diff, source)} {name} ({status_by_exit_code[code]})\n"
+                )
+                out.write(diff + "\n\n")
+                count += 1
+    return count
+
+
+def _line_of(name: str, diff: str, source: list[str]) -> int | str:
+    """The source line the mutation changes: the first removed line, searched for in its function."""
+    removed = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
+    if not removed:
+        return "?"
+    first, last = _function_span(name, "\n".join(source))
+    # The diff is of the function alone, dedented: match on the stripped text.
+    hits = [
+        number
+        for number in range(first, last + 1)
+        if source[number - 1].strip() == removed[0].strip()
+    ]
+    return ",".join(map(str, hits)) or "?"
+
+
+def _function_span(name: str, text: str) -> tuple[int, int]:
+    """First and last line of the function a mutant name points at (the whole module if unsure).
+
+    Names look like `pkg.module.x_function__mutmut_3` or `pkg.module.xǁClassǁmethod__mutmut_3`.
+    """
+    import ast
+
+    local = name.rsplit(".", 1)[-1].rsplit("__mutmut_", 1)[0]
+    parts = local.split("ǁ")[1:] if local.startswith("xǁ") else [local.removeprefix("x_")]
+    tree: ast.AST = ast.parse(text)
+    for part in parts:
+        found = [
+            node
+            for node in ast.iter_child_nodes(tree)
+            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == part
+        ]
+        if not found:
+            return 1, len(text.splitlines())
+        tree = found[0]
+    return tree.lineno, tree.end_lineno or tree.lineno
 
 
 def _table(rows: list[ModuleFigures]) -> str:
