@@ -54,7 +54,6 @@ import os
 import random
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,6 +68,7 @@ from unittest import mock
 
 import httpx
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 from kiosk.bootstrap import Kiosk, open_kiosk
 from kiosk.domain.register_numbers import RegisterNumber
@@ -89,6 +89,7 @@ from sync.protocol import (
 from sync.server import devices as server_devices
 from sync.server.settings import DATA_DIR_ENV, DATABASE_ENV, normalise_database_url
 from sync.server.storage import Database, utc_now
+from sync.server.storage import records as server_records
 from tests.benchmarks.figures import percentile, report
 from tests.benchmarks.roster_data import people
 from tests.support.chaos_proxy import ChaosPlan, Fault, chaos_proxy, chaos_proxy_process
@@ -203,6 +204,16 @@ def enrolment_codes(db_url: str, count: int, area: str = "31.74") -> list[str]:
         database.close()
 
 
+def stored_client_ids(db_url: str) -> list[str]:
+    """The client id of every record row the server holds, one entry per row."""
+    database = Database(db_url)
+    try:
+        with database.read() as connection:
+            return list(connection.execute(select(server_records.c.client_id)).scalars())
+    finally:
+        database.close()
+
+
 def enroll_many(server_url: str, db_url: str, count: int) -> list[tuple[str, str]]:
     """(device code, credential) of `count` devices enrolled through the real endpoint."""
     enrolled = []
@@ -312,6 +323,8 @@ class IngestRun:
     busy: int = 0
     transport_errors: int = 0
     seconds: float = 0.0
+    pushed: list[str] = field(default_factory=list)  # client ids, in the order they were made
+    stored: list[str] = field(default_factory=list)  # client ids of the server's rows afterwards
 
 
 async def _device_pushes(
@@ -402,14 +415,18 @@ def bench_ingest(
     with central_server(backend, folder, workers) as (server_url, db_url):
         enrolled = enroll_many(server_url, db_url, device_count)
         loads = []
+        pushed: list[str] = []
         for device_code, credential in enrolled:
             made = [factory.make(device_code, n + 1) for n in range(per_device)]
+            pushed += [record.client_id for record in made]
             batches = [
                 made[start : start + LIMITS.max_batch_records]
                 for start in range(0, len(made), LIMITS.max_batch_records)
             ]
             loads.append((credential, [(len(batch), push_body(batch)) for batch in batches]))
-        return asyncio.run(_ingest(server_url, loads))
+        run = asyncio.run(_ingest(server_url, loads))
+        run.pushed, run.stored = pushed, stored_client_ids(db_url)
+        return run
 
 
 # -- a backlog on a kiosk ------------------------------------------------------------------------
@@ -568,6 +585,7 @@ class Drain:
     bytes_down: int
     sent: int
     photos: int
+    stored: list[str]  # client ids of the server's record rows afterwards
 
 
 def drain(data_dir: Path, server_url: str, db_url: str, plan: ChaosPlan) -> Drain:
@@ -589,8 +607,18 @@ def drain(data_dir: Path, server_url: str, db_url: str, plan: ChaosPlan) -> Drai
     if not result.is_complete:
         raise AssertionError(f"the drain did not finish: {result.to_dict()}")
     return Drain(
-        seconds, stats.bytes_up, stats.bytes_down, result.sent, result.attachments_uploaded
+        seconds,
+        stats.bytes_up,
+        stats.bytes_down,
+        result.sent,
+        result.attachments_uploaded,
+        stored_client_ids(db_url),
     )
+
+
+def stored_once(done: Drain, data_dir: Path) -> bool:
+    """True when the server holds each of the device's outbox records exactly once."""
+    return sorted(done.stored) == sorted(r.client_id for r in outbox_records(data_dir))
 
 
 def bench_drain(backends: list[str], records: int, folder: Path) -> None:
@@ -610,6 +638,8 @@ def bench_drain(backends: list[str], records: int, folder: Path) -> None:
             done = drain(backlog.data_dir, server_url, db_url, ChaosPlan(weights={}))
         if done.sent != records or done.photos != backlog.photos:
             raise AssertionError(f"sent {done.sent} records and {done.photos} photos")
+        if not stored_once(done, backlog.data_dir):
+            raise AssertionError("the server does not hold every record exactly once")
         wire = done.bytes_up + done.bytes_down
         label = f"drain {records:,} records + {backlog.photos:,} photos, loopback, {backend}"
         report(
@@ -659,19 +689,42 @@ def bench_throttled(
     )
 
 
-def bench_wire(backend: str, records: int, folder: Path) -> None:
-    """Bytes each record costs on the wire, against its own JSON and its gzip."""
+@dataclass(frozen=True)
+class Wire:
+    """Bytes of one photo-less drain: totals over all its records."""
+
+    records: int
+    raw: int  # canonical JSON of each record
+    alone: int  # gzip of each record by itself
+    payload: int  # the gzip push bodies as batched (what is sent)
+    up: int
+    down: int
+    stored_once: bool
+
+
+def measure_wire(backend: str, records: int, folder: Path) -> Wire:
+    """Sync `records` photo-less records through the counting proxy; the bytes it took."""
     data_dir = build_plain_backlog(folder / "plain", records)
     sent = outbox_records(data_dir)
-    raw = statistics.fmean(len(canonical_json(r.model_dump(mode="json"))) for r in sent)
-    alone = statistics.fmean(
+    raw = sum(len(canonical_json(r.model_dump(mode="json"))) for r in sent)
+    alone = sum(
         len(gzip.compress(canonical_json(r.model_dump(mode="json")), GZIP_LEVEL, mtime=0))
         for r in sent
     )
-    in_batch = compressed_batches(sent) / len(sent)
     with central_server(backend, folder / "server") as (server_url, db_url):
         done = drain(data_dir, server_url, db_url, ChaosPlan(weights={}))
-    up, down = done.bytes_up / len(sent), done.bytes_down / len(sent)
+    once = stored_once(done, data_dir)
+    return Wire(
+        len(sent), raw, alone, compressed_batches(sent), done.bytes_up, done.bytes_down, once
+    )
+
+
+def bench_wire(backend: str, records: int, folder: Path) -> None:
+    """Bytes each record costs on the wire, against its own JSON and its gzip."""
+    wire = measure_wire(backend, records, folder)
+    count = wire.records
+    raw, alone, in_batch = wire.raw / count, wire.alone / count, wire.payload / count
+    up, down = wire.up / count, wire.down / count
     label = f"per record ({records:,} without photos, {backend})"
     report(f"{label}: raw JSON", raw, "bytes")
     report("  gzip of the record alone", alone, "bytes")
@@ -703,8 +756,10 @@ class _Requests:
         self.header_bytes[offset] = len(line) + fields + 2
 
 
-def bench_resume(backend: str, folder: Path) -> None:
-    """Re-sent bytes after a cut: mid-chunk, at a chunk's last byte, and a lost answer."""
+def bench_resume(backend: str, folder: Path) -> dict[str, int]:
+    """Re-sent bytes after a cut: mid-chunk, at a chunk's last byte, and a lost answer.
+
+    Returns the chunks sent again in each case."""
     big = _multi_chunk_photo()
     chunk = LIMITS.chunk_bytes
     folder.mkdir(parents=True, exist_ok=True)
@@ -715,6 +770,7 @@ def bench_resume(backend: str, folder: Path) -> None:
         "lost answer to the 2nd chunk": (Fault.DROP_RESPONSE, 20),
     }
     extra: dict[str, int] = {}
+    again: dict[str, int] = {}
     clean_up = 0
     header = 0
     print(f"  resume: an attachment of {len(big):,} bytes, chunks of {chunk:,}", flush=True)
@@ -754,9 +810,11 @@ def bench_resume(backend: str, folder: Path) -> None:
                 raise AssertionError(f"{name}: the proxy cut {cuts} connections, not one")
             extra[name] = bytes_up - clean_up
             repeated = len(sent.offsets) - len(set(sent.offsets))
+            again[name] = repeated
             report(f"resume, {name}: bytes up beyond a clean upload", extra[name], "bytes")
             report(f"  {name}: chunks sent again", repeated, "chunks", "<= 1")
     report("resume: worst bytes re-sent, in chunks", max(extra.values()) / chunk, "chunks", "<= 1")
+    return again
 
 
 def _multi_chunk_photo() -> bytes:
