@@ -1,6 +1,6 @@
 """The outbox's life cycle: pending -> sending -> sent, or quarantined with a reason a person can act on.
 
-Rows are written by kiosk.store.records together with their record; only the sync worker moves
+Rows are written by kiosk.store.records together with their record; only the sync engine moves
 them on, through these functions. A result about a body that has changed since it was sent is
 refused (DHIS2's lesson): `sending_fingerprint` remembers what left the device.
 """
