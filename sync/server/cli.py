@@ -11,6 +11,7 @@ import getpass
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -286,10 +287,13 @@ def set_state(
 
 
 def _os_user() -> str:
-    """The login name, for the audit trail; without one the operator must say who they are."""
+    """The login name, for the audit trail. A container user with no name is still somebody:
+    its uid is recorded; only where there is neither must the operator say who they are."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):
+        if hasattr(os, "getuid"):
+            return f"uid-{os.getuid()}"
         raise AdminError("bad_operator", "no OS user", limit=operators.OPERATOR_LIMIT) from None
 
 

@@ -73,6 +73,7 @@ def set_state(
         loaded = find_case(connection, number, kind)
         assert loaded is not None  # _only_kind found it in this transaction
         target = _target(kind, loaded.state, state)
+        device_note, device_note_en = _device_note(kind, target, written)
         version = commit_change(
             database,
             connection,
@@ -84,7 +85,8 @@ def set_state(
             new_state=target,
             case_values=decision_values(kind, target, now),
             note=("message", written) if written else None,
-            **_device_note(kind, target, written),
+            device_note=device_note,
+            device_note_en=device_note_en,
         )
     return StateSet(register_number=number, state=target, version=version)
 
@@ -127,11 +129,13 @@ def _target(kind: str, current: str, state: str) -> str:
     return str(target.value)
 
 
-def _device_note(kind: str, target: str, written: str) -> dict[str, str]:
-    """What the device shows: the operator's words as typed, else the console's sentence."""
+def _device_note(kind: str, target: str, written: str) -> tuple[str, str | None]:
+    """What the device shows (and its English when generated): the operator's words as typed,
+    else the sentence the console sends."""
     if written:
-        return {"device_note": written}
+        return written, None
     key = _GENERATED_NOTES.get((kind, target))
     if key is None:
         raise AdminError("note_required", "note required", state=target)
-    return device_notes(key)
+    notes = device_notes(key)
+    return notes["device_note"], notes["device_note_en"]
