@@ -1,12 +1,11 @@
 """The one way a staff action changes a case: permission, version, transition, then every write.
 
-Each mutation in cases.py and review.py (and a state set at the command line, operators.py,
-which skips the role and version checks: the operator is at the server) loads the case in a
-write transaction, checks in this
+Each mutation in cases.py and review.py loads the case in a write transaction, checks in this
 order (so the message names the first thing wrong): the role may do it, the case exists, nobody
 changed it since the staff member read it (optimistic concurrency on records.version), its state
 allows it. Then the record, its case row, the note, the device's status change and the audit row
-are written together, or not at all.
+are written together, or not at all. A state set at the command line (operators.py) takes the
+same commit_change; it skips the role and version checks, as the operator is at the server.
 """
 
 from __future__ import annotations
