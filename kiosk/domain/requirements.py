@@ -324,7 +324,8 @@ def parse_rules(text: str, source: str, *, program: str | None = None) -> Progra
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _SYNTAX_POSITION.search(message)
-        line = int(found.group(1)) if found else 1
+        # Without a position tomllib says "(at end of document)": the file stopped mid-value.
+        line = int(found.group(1)) if found else max(1, len(text.splitlines()))
         reason = _SYNTAX_POSITION.sub("", message)
         raise RuleFileError(
             f"TOML syntax: {reason}",
