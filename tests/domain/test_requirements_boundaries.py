@@ -1,0 +1,386 @@
+"""Program rules: every refusal compared whole (code, line, parameters, text) and checklists as
+whole JSON. An officer fixing a rule file, and the screen translating a refusal, read all of it
+(cases found by mutation testing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.domain.requirements import evaluate, parse_rules
+from kiosk.errors import InputError, KioskError, RuleFileError
+
+RULES = Path(__file__).parent.parent / "assets" / "rules"
+DEMO = (RULES / "valid-demo.toml").read_text(encoding="utf-8")
+WHEN = 'when = { private_school = true, level = ["sma"] }'
+PERIOD = 'period = { id = "Juli", en = "July" }'
+KK_WHY = 'why = { id = "Menunjukkan anggota keluarga.", en = "Shows the family members." }'
+
+
+def refusal(error: KioskError) -> tuple[str, str | None, dict[str, object], str]:
+    return error.code, error.where, error.params, error.detail
+
+
+def refused_rules(text: str, source: str = "demo.toml") -> tuple[object, ...]:
+    with pytest.raises(RuleFileError) as caught:
+        parse_rules(text, source)
+    assert str(caught.value) == f"{caught.value.where}: {caught.value.detail}"
+    return refusal(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            WHEN,
+            WHEN.replace("level", "grade"),
+            (
+                "rules.unknown_fact",
+                "demo.toml:41",
+                {"path": "requirements[2].when.grade", "fact": "grade"},
+                "requirements[2].when.grade: fact 'grade' is not defined under [facts]",
+            ),
+        ),
+        (
+            "private_school = true,",
+            'private_school = "yes",',
+            (
+                "rules.bad_value",
+                "demo.toml:41",
+                {
+                    "path": "requirements[2].when.private_school",
+                    "fact": "private_school",
+                    "value": "yes",
+                    "allowed": "true, false",
+                },
+                "requirements[2].when.private_school: 'yes' is not a value of private_school;"
+                " allowed: true, false",
+            ),
+        ),
+        (
+            "level = [",
+            "level = [1, ",
+            (
+                "rules.bad_value",
+                "demo.toml:41",
+                {
+                    "path": "requirements[2].when.level",
+                    "fact": "level",
+                    "value": "1",
+                    "allowed": "sd, sma",
+                },
+                "requirements[2].when.level: '1' is not a value of level; allowed: sd, sma",
+            ),
+        ),
+        (
+            "level = [",
+            "level = [], x = [",
+            (
+                "rules.bad_value",
+                "demo.toml:41",
+                {
+                    "path": "requirements[2].when.level",
+                    "fact": "level",
+                    "value": "[]",
+                    "allowed": "sd, sma",
+                },
+                "requirements[2].when.level: empty list",
+            ),
+        ),
+        (
+            "stages = [2]",
+            "stages = [3]",
+            (
+                "rules.unknown_stage",
+                "demo.toml:40",
+                {"path": "requirements[2].stages", "stage": "3", "allowed": "1, 2"},
+                "requirements[2].stages: stage 3 is not defined; stages: 1, 2",
+            ),
+        ),
+        (
+            "stages = [2]",
+            "stages = []",
+            (
+                "rules.wrong_type",
+                "demo.toml:40",
+                {"path": "requirements[2].stages", "expected": "list"},
+                "requirements[2].stages: must be a list of stage numbers",
+            ),
+        ),
+        (
+            'type = "boolean"',
+            'type = "number"',
+            (
+                "rules.fact_kind",
+                "demo.toml:14",
+                {"path": "facts.private_school.type", "fact": "private_school"},
+                'facts.private_school.type: type must be "boolean", or "choice" with choices',
+            ),
+        ),
+        (
+            'id = "demo"',
+            'id = "Demo Program"',
+            (
+                "rules.bad_id",
+                "demo.toml:4",
+                {"path": "program.id", "id": "Demo Program"},
+                "program.id: 'Demo Program' is not a valid id",
+            ),
+        ),
+        (
+            "[documents.kk]",
+            "[documents.kk-copy]",
+            (
+                "rules.bad_id",
+                "demo.toml:17",
+                {"path": "documents.kk-copy", "id": "kk-copy"},
+                "documents.kk-copy: 'kk-copy' is not a valid id",
+            ),
+        ),
+        (
+            'version = "1"\n',
+            "",
+            (
+                "rules.missing_key",
+                "demo.toml:3",
+                {"path": "program", "key": "version"},
+                "program: missing 'version'",
+            ),
+        ),
+        (
+            PERIOD,
+            PERIOD.replace("}", ', jv = "Juli" }'),
+            (
+                "rules.unknown_key",
+                "demo.toml:31",
+                {"path": "stages[2].period.jv", "key": "jv", "allowed": "id, en"},
+                "stages[2].period.jv: unknown key 'jv'; allowed: id, en",
+            ),
+        ),
+        (
+            KK_WHY,
+            "",
+            (
+                "rules.missing_text",
+                "demo.toml:33",
+                {"path": "requirements[1]", "key": "why", "language": "id, en"},
+                "requirements[1]: missing 'why' (id and en)",
+            ),
+        ),
+        (
+            "number = 2",
+            "number = 0",
+            (
+                "rules.wrong_type",
+                "demo.toml:29",
+                {"path": "stages[2].number", "expected": "number"},
+                "stages[2].number: must be a whole number from 1",
+            ),
+        ),
+    ],
+)
+def test_a_mistake_in_a_rule_file_is_refused_with_its_line_path_and_reason(old, new, expected):
+    assert old in DEMO
+    assert refused_rules(DEMO.replace(old, new, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "duplicate-stage.toml",
+            (
+                "rules.duplicate_stage",
+                "duplicate-stage.toml:29",
+                {"path": "stages[2].number", "stage": 1},
+                "stages[2].number: stage 1 twice",
+            ),
+        ),
+        (
+            "missing-translation.toml",
+            (
+                "rules.missing_text",
+                "missing-translation.toml:36",
+                {"path": "requirements[1].accept", "key": "accept", "language": "en"},
+                "requirements[1].accept: missing the 'en' text",
+            ),
+        ),
+        (
+            "syntax-error.toml",
+            (
+                "rules.syntax",
+                "syntax-error.toml:29",
+                {"reason": "Invalid value"},
+                "TOML syntax: Invalid value",
+            ),
+        ),
+        (
+            "unknown-document.toml",
+            (
+                "rules.unknown_document",
+                "unknown-document.toml:39",
+                {"path": "requirements[2].document", "document": "sppt"},
+                "requirements[2].document: document 'sppt' is not defined under [documents]",
+            ),
+        ),
+        (
+            "unknown-key.toml",
+            (
+                "rules.unknown_key",
+                "unknown-key.toml:18",
+                {"path": "documents.kk.colour", "key": "colour", "allowed": "title"},
+                "documents.kk.colour: unknown key 'colour'; allowed: title",
+            ),
+        ),
+    ],
+)
+def test_each_broken_sample_file_is_refused_with_its_line_path_and_reason(name, expected):
+    assert refused_rules((RULES / name).read_text(encoding="utf-8"), name) == expected
+
+
+def test_a_syntax_error_on_the_first_line_is_placed_on_line_1():
+    code, where, params, detail = refused_rules("= 1\n", "x.toml")
+    assert (code, where) == ("rules.syntax", "x.toml:1")
+    assert detail == f"TOML syntax: {params['reason']}"
+    assert "at line" not in detail
+
+
+@pytest.mark.parametrize(
+    ("stage", "facts", "have", "expected"),
+    [
+        (
+            3,
+            {},
+            (),
+            (
+                "requirements.unknown_stage",
+                "stage",
+                {"program": "demo", "stage": 3, "allowed": "1, 2"},
+                "demo has no stage 3; stages: 1, 2",
+            ),
+        ),
+        (
+            1,
+            {"grade": "x"},
+            (),
+            (
+                "requirements.unknown_fact",
+                "facts.grade",
+                {"program": "demo", "fact": "grade", "allowed": "level, private_school"},
+                "demo has no question 'grade'; known: level, private_school",
+            ),
+        ),
+        (
+            1,
+            {},
+            ("kk", "ktp"),
+            (
+                "requirements.unknown_document",
+                "documents",
+                {"program": "demo", "document": "ktp", "allowed": "kk, spp"},
+                "demo has no document 'ktp'; known: kk, spp",
+            ),
+        ),
+        (
+            2,
+            {"level": "smu"},
+            (),
+            (
+                "requirements.bad_fact_value",
+                "facts.level",
+                {"fact": "level", "value": "smu", "allowed": "sd, sma"},
+                "level cannot be 'smu'; allowed: sd, sma",
+            ),
+        ),
+        (
+            2,
+            {"level": True},
+            (),
+            (
+                "requirements.bad_fact_value",
+                "facts.level",
+                {"fact": "level", "value": "true", "allowed": "sd, sma"},
+                "level cannot be 'true'; allowed: sd, sma",
+            ),
+        ),
+    ],
+)
+def test_an_answer_or_document_the_rules_do_not_know_is_refused_whole(stage, facts, have, expected):
+    rules = parse_rules(DEMO, "demo.toml")
+    with pytest.raises(InputError) as caught:
+        evaluate(rules, stage, facts, have)
+    assert refusal(caught.value) == expected
+
+
+KK = {
+    "document": "kk",
+    "title": {"id": "Kartu Keluarga", "en": "Family card"},
+    "why": {"id": "Menunjukkan anggota keluarga.", "en": "Shows the family members."},
+    "accept": {"id": "Fotokopi jelas.", "en": "A legible copy."},
+}
+
+
+def test_a_checklist_still_waiting_for_an_answer_is_whole_json_with_the_question():
+    rules = parse_rules(DEMO, "demo.toml")
+    data = evaluate(rules, 2, {"private_school": True}, {"kk"}).to_dict()
+    assert data == {
+        "program": "demo",
+        "stage": 2,
+        "complete": False,
+        "items": [
+            {**KK, "status": "satisfied", "satisfied": True, "depends_on": []},
+            {
+                "document": "spp",
+                "title": {"id": "Rincian SPP", "en": "School fee statement"},
+                "status": "depends_on_answer",
+                "satisfied": False,
+                "why": {"id": "Sekolah swasta memungut SPP.", "en": "Private schools charge fees."},
+                "accept": {
+                    "id": "Surat asli dari sekolah.",
+                    "en": "The school's original letter.",
+                },
+                "depends_on": ["level"],
+            },
+        ],
+        "missing": [],
+        "missing_facts": ["level"],
+        "questions": [
+            {
+                "id": "level",
+                "question": {"id": "Jenjang sekolah?", "en": "School level?"},
+                "kind": "choice",
+                "choices": [
+                    {"value": "sd", "label": {"id": "SD", "en": "Primary"}},
+                    {"value": "sma", "label": {"id": "SMA", "en": "Senior secondary"}},
+                ],
+            }
+        ],
+        "not_needed": [],
+    }
+
+
+def test_a_checklist_with_a_missing_document_and_one_to_hand_back_is_whole_json():
+    rules = parse_rules(DEMO, "demo.toml")
+    assert evaluate(rules, 1, {}, {"spp"}).to_dict() == {
+        "program": "demo",
+        "stage": 1,
+        "complete": False,
+        "items": [{**KK, "status": "missing", "satisfied": False, "depends_on": []}],
+        "missing": ["kk"],
+        "missing_facts": [],
+        "questions": [],
+        "not_needed": [
+            {"document": "spp", "title": {"id": "Rincian SPP", "en": "School fee statement"}}
+        ],
+    }
+
+
+def test_a_file_that_stops_mid_value_is_refused_at_its_last_line():
+    code, where, params, _ = refused_rules('[program]\nid = "demo"\nversion = [\n"1",\n', "x.toml")
+    assert (code, where) == ("rules.syntax", "x.toml:4")
+    assert params["reason"].endswith("(at end of document)")
+
+
+def test_a_one_line_file_that_stops_mid_table_is_refused_at_line_1():
+    assert refused_rules("[program", "x.toml")[:2] == ("rules.syntax", "x.toml:1")
