@@ -13,18 +13,12 @@ from kiosk.services.officers import add_officer, check_pin_format
 
 
 @cli.command()
-@click.option("--web", is_flag=True, help="Serve the app to a browser even where a window works.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", type=int, default=8550, show_default=True, help="Port to serve on.")
-@click.option("--no-browser", is_flag=True, help="Serve only; do not open a browser.")
-@click.option("--selfcheck", is_flag=True, help="Locked-down self-check kiosk for beneficiaries.")
-@click.option(
-    "--sync-interval",
-    type=click.FloatRange(min=0.5),
-    default=60.0,
-    show_default=True,
-    help="Seconds between background syncs (retries after a failure wait about as long).",
-)
+@click.option("--web", is_flag=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8550, show_default=True)
+@click.option("--no-browser", is_flag=True)
+@click.option("--selfcheck", is_flag=True)
+@click.option("--sync-interval", type=click.FloatRange(min=0.5), default=60.0, show_default=True)
 @common_options
 def run(
     web: bool,
@@ -69,7 +63,7 @@ def officer() -> None:
 
 @officer.command("add")
 @click.argument("name")
-@click.option("--pin", default=None, help="The PIN (for scripts and tests; otherwise asked twice).")
+@click.option("--pin", default=None)
 @common_options
 def officer_add(name: str, pin: str | None, data_dir: str | None, as_json: bool, lang: str) -> None:
     """Add an officer; the PIN is asked twice and stored only as a salted scrypt hash."""

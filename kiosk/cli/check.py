@@ -22,21 +22,10 @@ from kiosk.services.checklist import (
 
 
 @cli.command()
-@click.option("--program", required=True, help="Program id, e.g. kjp-plus or pkh.")
-@click.option("--stage", required=True, type=int, help="Stage (tahap) number, e.g. 2.")
-@click.option(
-    "--fact",
-    "facts",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="An answer, e.g. level=sma or pakai_kks=ya; repeat for each answer.",
-)
-@click.option(
-    "--have",
-    multiple=True,
-    metavar="DOC[,DOC...]",
-    help="Documents the person brought, comma-separated or repeated, e.g. kk,ktp_wali.",
-)
+@click.option("--program", required=True)
+@click.option("--stage", required=True, type=int)
+@click.option("--fact", "facts", multiple=True, metavar="NAME=VALUE")
+@click.option("--have", multiple=True, metavar="DOC[,DOC...]")
 @common_options
 def check(
     program: str,

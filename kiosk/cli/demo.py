@@ -69,11 +69,6 @@ def _enrollment_code(output: str) -> str:
     return found.group(1)
 
 
-def _lang_args(lang: str) -> list[str]:
-    """--lang for the commands the demo runs, when it is not the default (shown as typed)."""
-    return [] if lang == LANGUAGES[0] else ["--lang", lang]
-
-
 class Demo:
     """One run of the demo: where its data lives, its local server, and the steps in order."""
 
@@ -134,10 +129,13 @@ class Demo:
 
     def kiosk(self, *args: str) -> None:
         """Show the command, then run it exactly as `kiosk` would (its exit code is part of the demo)."""
-        full = [*args, "--data-dir", str(self.folder), *_lang_args(self.lang)]
-        click.secho("\n$ " + shlex.join(["kiosk", *full]), fg="cyan")
+        typed = [*args, "--data-dir", str(self.folder)]
+        if self.lang != LANGUAGES[0]:
+            typed += ["--lang", self.lang]
+        click.secho("\n$ " + shlex.join(["kiosk", *typed]), fg="cyan")
         try:
-            cli.main(full, prog_name="kiosk", standalone_mode=False)
+            # Always with --lang: the demo's language, even where $KIOSK_LANG says another.
+            cli.main([*typed, "--lang", self.lang], prog_name="kiosk", standalone_mode=False)
         except SystemExit as exit_:
             if exit_.code:
                 click.secho(f"(exit {exit_.code})", fg="yellow")
@@ -261,21 +259,10 @@ class Demo:
 
 
 @cli.command()
-@click.option("--no-app", is_flag=True, help="End after the loop instead of opening the app.")
-@click.option(
-    "--app-port",
-    type=click.IntRange(1, 65535),
-    default=8550,
-    show_default=True,
-    help="Port of the app.",
-)
-@click.option(
-    "--server-port",
-    type=click.IntRange(1, 65535),
-    default=None,
-    help="Port of the local central server (default: a free one).",
-)
-@click.option("--no-browser", is_flag=True, help="Serve the app only; do not open a browser.")
+@click.option("--no-app", is_flag=True)
+@click.option("--app-port", type=click.IntRange(1, 65535), default=8550, show_default=True)
+@click.option("--server-port", type=click.IntRange(1, 65535), default=None)
+@click.option("--no-browser", is_flag=True)
 @common_options
 def demo(
     no_app: bool,

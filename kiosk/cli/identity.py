@@ -92,12 +92,7 @@ def _print(kind: str, result: NikResult | KkResult, lang: str, as_json: bool) ->
         sys.exit(1)
 
 
-_AS_OF = click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Judge ages and dates as of this day, YYYY-MM-DD (default: today).",
-)
+_AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 
 
 @cli.command()
@@ -107,7 +102,6 @@ _AS_OF = click.option(
     type=click.Choice([role.value for role in Role]),
     default=Role.ANY.value,
     show_default=True,
-    help="Whose NIK it is: decides the plausible century and the expected age.",
 )
 @_AS_OF
 @common_options

@@ -30,14 +30,12 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: Path) -> Pat
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     callback=_output_path,
-    help="The file to write: FILE.pdf or FILE.png (the format follows the extension).",
 )
 @click.option(
     "--width",
     type=click.Choice([width.value for width in PaperWidth]),
     default=PaperWidth.A6.value,
     show_default=True,
-    help="Paper: a6 (105 x 148 mm) or 58mm (thermal roll; PNG 384 px wide at 203 dpi).",
 )
 @common_options
 def receipt(

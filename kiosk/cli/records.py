@@ -140,18 +140,13 @@ def complaint() -> None:
 
 
 @complaint.command("file")
-@click.option(
-    "--category",
-    required=True,
-    type=click.Choice(complaint_categories()),
-    help="What the complaint is about.",
-)
-@click.option("--description", required=True, help="The problem, in the complainant's words.")
-@click.option("--name", required=True, help="The complainant's name.")
-@click.option("--nik", default=None, help="The complainant's NIK (checked).")
-@click.option("--phone", default=None, help="A number to reach the complainant.")
+@click.option("--category", required=True, type=click.Choice(complaint_categories()))
+@click.option("--description", required=True)
+@click.option("--name", required=True)
+@click.option("--nik", default=None)
+@click.option("--phone", default=None)
 @click.option("--program", type=click.Choice(["kjp-plus", "pkh"]), default=None)
-@click.option("--related", default=None, help="Register number of a related submission.")
+@click.option("--related", default=None)
 @common_options
 def complaint_file(
     category: str,
@@ -235,9 +230,7 @@ def raise_not_complaint(register_number: str, lang: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--since", default=None, help="Only records changed on or after this date (YYYY-MM-DD)."
-)
+@click.option("--since", default=None)
 @common_options
 def export(since: str | None, data_dir: str | None, as_json: bool, lang: str) -> None:
     """Print every submission and complaint as JSON lines (always JSON; --json is accepted)."""

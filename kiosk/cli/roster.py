@@ -66,12 +66,7 @@ def _report_json(report: ImportReport) -> dict[str, Any]:
 
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--program",
-    type=click.Choice(PROGRAMS),
-    required=True,
-    help="Which program's roster the file holds.",
-)
+@click.option("--program", type=click.Choice(PROGRAMS), required=True)
 @common_options
 def import_command(file: str, program: str, data_dir: str | None, as_json: bool, lang: str) -> None:
     """Import FILE.csv: nik, nama; optional no_kk, tanggal_lahir, bank, rekening, kode_wilayah.
@@ -152,16 +147,10 @@ def _match_json(match: RosterMatch) -> dict[str, Any]:
 
 @roster.command("find")
 @click.argument("nik", required=False)
-@click.option("--name", "name", default=None, help="Search by name instead of NIK (fuzzy).")
-@click.option("--kk", "kk", default=None, help="Everyone on this family card (No. KK).")
-@click.option("--program", type=click.Choice(PROGRAMS), default=None, help="Only this program.")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 100),
-    default=10,
-    show_default=True,
-    help="Most names to list.",
-)
+@click.option("--name", "name", default=None)
+@click.option("--kk", "kk", default=None)
+@click.option("--program", type=click.Choice(PROGRAMS), default=None)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @common_options
 def find_command(
     nik: str | None,
@@ -178,7 +167,7 @@ def find_command(
     Exit 1 when nobody is found.
     """
     if [nik, name, kk].count(None) != 2:
-        raise click.UsageError("give one of: a NIK, --kk NUMBER or --name TEXT")
+        raise click.UsageError(text("cli.roster_find_one", lang))
     kiosk = open_kiosk(data_dir)
     try:
         matches: list[RosterMatch] = []

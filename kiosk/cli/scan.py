@@ -153,12 +153,7 @@ def _report(kiosk: Kiosk, result: FileScan, as_json: bool, lang: str) -> int:
 
 @cli.command()
 @click.argument("images", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--backends",
-    "list_backends",
-    is_flag=True,
-    help="List the decoders and whether each is active.",
-)
+@click.option("--backends", "list_backends", is_flag=True)
 @common_options
 def scan(
     images: tuple[Path, ...],

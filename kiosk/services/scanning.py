@@ -2,7 +2,8 @@
 
 Decoding images is kiosk.scan.decode's job; this module turns a decoded text (or raw bytes) into a
 classified payload with this device's invitation patterns, receipt key and date. It is also the
-CLI's one way into the decoders (`kiosk scan`), so the CLI never imports kiosk.scan itself.
+CLI's one way into the decoders (`kiosk scan`), so the CLI never imports kiosk.scan itself; it
+re-exports the decoder's CodeRead and FileScan for that.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from kiosk.domain.payloads import Payload, PayloadKind, classify_payload
 from kiosk.errors import InputError
 from kiosk.regions import default_regions
 from kiosk.scan.backends import BackendStatus, active_backends
-from kiosk.scan.decode import CodeRead, FileScan, payload_text, scan_file, scan_files
+from kiosk.scan.decode import CodeRead as CodeRead
+from kiosk.scan.decode import FileScan as FileScan
+from kiosk.scan.decode import payload_text, scan_file, scan_files
 from kiosk.scan.keyboard import KeyboardTiming, KeyboardWedge
 from kiosk.scan.patterns import load_invitation_patterns
 from kiosk.services.clock import Clock, system_clock

@@ -111,8 +111,11 @@ def test_kk_json_output_is_structured(run):
     assert json.loads(result.output)["issue_date"] == "2015-03-20"
 
 
-def test_every_identity_command_has_help_text(run):
+def test_every_identity_command_has_help_text_in_indonesian_then_english(run):
     for command in ("nik", "kk"):
         result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "16 angka" in result.output
+        result = run(command, "--help", "--lang", "en")
         assert result.exit_code == 0
         assert "16 digits" in result.output

@@ -126,7 +126,11 @@ def test_find_by_name_with_no_resemblance_exits_1(run, roster_csv):
 
 
 def test_find_needs_exactly_one_of_nik_kk_or_name(run):
-    assert run("roster", "find").exit_code == 2
+    result = run("roster", "find")
+    assert result.exit_code == 2
+    assert "Berikan salah satu saja: NIK, --kk NOMOR, atau --name NAMA." in result.output
+    result = run("roster", "find", "--lang", "en")
+    assert "Give exactly one of: a NIK, --kk NUMBER or --name NAME." in result.output
     assert run("roster", "find", "3171015203100001", "--name", "Siti").exit_code == 2
     assert run("roster", "find", "--kk", "3171012003150003", "--name", "Siti").exit_code == 2
 
