@@ -1,0 +1,143 @@
+"""Name comparison, whole results: verdict, score and every reason with its words, in both orders
+where the reason names two sides (cases found by mutation testing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.domain.findings import warning
+from kiosk.domain.names import NameMatch, NameVerdict, compare_names
+
+MATCH, REVIEW, NO_MATCH = NameVerdict.MATCH, NameVerdict.REVIEW, NameVerdict.NO_MATCH
+
+
+def said(code: str, **params: str | int):
+    return warning(f"name.{code}", "name", **params)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (
+            "Hj. Siti Aminah, S.Pd.",
+            "SITI AMINAH",
+            NameMatch(
+                MATCH,
+                100.0,
+                (said("title_removed", title="HJ"), said("title_removed", title="SPD")),
+            ),
+        ),
+        (
+            "H. Bambang",
+            "Hj. Bambang",
+            NameMatch(
+                MATCH, 100.0, (said("title_removed", title="H"), said("title_removed", title="HJ"))
+            ),
+        ),
+        (
+            "Moh. Rizki",
+            "Muhammad Rizki",
+            NameMatch(MATCH, 100.0, (said("abbreviation", short="MOH", full="MUHAMMAD"),)),
+        ),
+        (
+            "Muhammad Rizki",
+            "Moh. Rizki",
+            NameMatch(MATCH, 100.0, (said("abbreviation", short="MOH", full="MUHAMMAD"),)),
+        ),
+        (
+            "Soekarno",
+            "Sukarno",
+            NameMatch(MATCH, 100.0, (said("old_spelling", old="SOEKARNO", new="SUKARNO"),)),
+        ),
+        (
+            "Sukarno",
+            "Soekarno",
+            NameMatch(MATCH, 100.0, (said("old_spelling", old="SOEKARNO", new="SUKARNO"),)),
+        ),
+        (
+            "Mohamad Yusuf",
+            "Muhammad Yusuf",
+            NameMatch(MATCH, 100.0, (said("common_variant", first="MOHAMAD", second="MUHAMMAD"),)),
+        ),
+        (
+            "Muhammad Yusuf",
+            "Mohamad Yusuf",
+            NameMatch(MATCH, 100.0, (said("common_variant", first="MUHAMMAD", second="MOHAMAD"),)),
+        ),
+        (
+            "Soejono",
+            "Suyono",
+            NameMatch(MATCH, 95.0, (said("old_spelling", old="SOEJONO", new="SUYONO"),)),
+        ),
+        (
+            "Suyono",
+            "Soejono",
+            NameMatch(MATCH, 95.0, (said("old_spelling", old="SOEJONO", new="SUYONO"),)),
+        ),
+        (
+            "A. Rahman",
+            "Ahmad Rahman",
+            NameMatch(MATCH, 92.5, (said("initial", initial="A", word="AHMAD"),)),
+        ),
+        (
+            "Ahmad Rahman",
+            "A Rahman",
+            NameMatch(MATCH, 92.5, (said("initial", initial="A", word="AHMAD"),)),
+        ),
+        (
+            "Siti Nurhayati",
+            "Siti Nurhayaty",
+            NameMatch(
+                MATCH,
+                94.4,
+                (said("spelling_differs", first="NURHAYATI", second="NURHAYATY", similarity=89),),
+            ),
+        ),
+        (
+            "Budi Rahmat",
+            "Budi Rahman",
+            NameMatch(
+                REVIEW,
+                91.7,
+                (said("spelling_differs", first="RAHMAT", second="RAHMAN", similarity=83),),
+            ),
+        ),
+        ("Abdul Rahman", "Abdulrahman", NameMatch(MATCH, 98.0, (said("spacing_differs"),))),
+        (
+            "Siti Aminah Lestari",
+            "Siti Lestari",
+            NameMatch(MATCH, 97.0, (said("middle_name_missing", word="AMINAH"),)),
+        ),
+        (
+            "Siti Aminah",
+            "Siti Aminah Lestari",
+            NameMatch(REVIEW, 85.0, (said("word_missing", word="LESTARI"),)),
+        ),
+        (
+            "Siti Aminah Lestari Putri",
+            "Siti",
+            NameMatch(
+                REVIEW,
+                75.0,
+                (
+                    said("word_missing", word="AMINAH"),
+                    said("word_missing", word="LESTARI"),
+                    said("word_missing", word="PUTRI"),
+                ),
+            ),
+        ),
+        ("Aminah Siti", "Siti Aminah", NameMatch(MATCH, 98.0, (said("word_order"),))),
+        ("Budi", "Joko", NameMatch(NO_MATCH, 0.0, (said("no_common_word"),))),
+        (
+            "Abdul Rahman",
+            "Abdurrahman",
+            NameMatch(
+                REVIEW, 89.0, (said("no_common_word"), said("similar_overall", similarity=91))
+            ),
+        ),
+        ("", "Siti", NameMatch(NO_MATCH, 0.0, (said("empty"),))),
+        ("Siti", "Hj.", NameMatch(NO_MATCH, 0.0, (said("no_common_word"),))),
+    ],
+)
+def test_two_written_names_compare_to_exactly_this_verdict_score_and_reasons(a, b, expected):
+    assert compare_names(a, b) == expected
