@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 import click
 
 from kiosk.errors import KioskError
-from kiosk.i18n import LANGUAGES, text
+from kiosk.i18n import text
+from kiosk.localized_cli import LocalizedProgram, lang_option
 from sync.server import devices, migrations, records, roster, rules
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
@@ -34,7 +35,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROG = "kiosk-server"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Help and usage errors in the run's language, from assets/i18n/*/cli_help*.toml, like `kiosk`'s.
+@click.group(
+    name=PROG, cls=LocalizedProgram, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="lengkap")
 def cli() -> None:
     """Lengkap central server: devices push records and photos, and pull statuses, rosters, rules."""
@@ -52,13 +56,7 @@ def server_options(func: F) -> F:
         default=None,
         help="Server data folder (default: $KIOSK_SERVER_DATA_DIR or the user data dir).",
     )
-    @click.option(
-        "--lang",
-        type=click.Choice(LANGUAGES),
-        default="id",
-        show_default=True,
-        help="Language of messages.",
-    )
+    @lang_option()
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         language = kwargs["lang"]

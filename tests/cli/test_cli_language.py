@@ -1,4 +1,7 @@
-"""Help and usage errors follow --lang like everything else `kiosk` prints (Indonesian first)."""
+"""Help and usage errors follow --lang like everything else `kiosk` and `kiosk-server` print.
+
+Indonesian first, English second, from assets/i18n/*/cli_help*.toml (see kiosk/localized_cli.py).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,13 @@ from click.testing import CliRunner
 from kiosk.cli import cli
 from kiosk.i18n import LANGUAGES, catalog
 from kiosk.localized_cli import language_in
+from sync.server.cli import cli as server_cli
 
 # Click's own English, which an Indonesian run must not show.
 CLICK_ENGLISH = ("Usage:", "Options:", "Commands:", "Error:", "Try '", "Show this message")
+
+
+PROGRAMS = {"kiosk": cli, "kiosk-server": server_cli}
 
 
 def _every_command(group=cli, prefix=()):
@@ -26,31 +33,35 @@ def _invoke(*args, env=None):
     return CliRunner().invoke(cli, list(args), env=env)
 
 
+@pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_command_and_every_option_has_help_in_each_language(language):
+def test_every_command_and_every_option_has_help_in_each_language(program, language):
     texts = catalog(language)
     for name in ("help", "version", "lang"):
         assert texts.get(f"cli_help.options.{name}"), name
-    assert texts.get("cli_help.kiosk.about")
-    for path, command in _every_command():
-        key = ".".join(("cli_help", "kiosk", *path))
-        assert texts.get(f"{key}.about"), f"kiosk {' '.join(path)} has no {language} help"
+    assert texts.get(f"cli_help.{program}.about")
+    for path, command in _every_command(PROGRAMS[program]):
+        key = ".".join(("cli_help", program, *path))
+        assert texts.get(f"{key}.about"), f"{program} {' '.join(path)} has no {language} help"
         for param in command.params:
             if isinstance(param, click.Option):
-                tables = (key, "cli_help.kiosk", "cli_help")  # its own, the program's, everyone's
+                tables = (key, f"cli_help.{program}", "cli_help")  # its own, the program's, all
                 explained = [texts.get(f"{table}.options.{param.name}") for table in tables]
-                assert any(explained), f"kiosk {' '.join(path)} {param.opts} ({language})"
+                assert any(explained), f"{program} {' '.join(path)} {param.opts} ({language})"
 
 
-def test_every_command_s_help_is_printed_in_the_language_asked_for():
-    for path, _command in _every_command():
-        key = ".".join(("cli_help", "kiosk", *path))
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_every_command_s_help_is_printed_in_the_language_asked_for(program):
+    runner = CliRunner()
+    for path, _command in _every_command(PROGRAMS[program]):
+        key = ".".join(("cli_help", program, *path))
         for language in LANGUAGES:
-            result = _invoke(*path, "--help", "--lang", language)
+            result = runner.invoke(PROGRAMS[program], [*path, "--help", "--lang", language])
             assert result.exit_code == 0, (path, result.output)
             first_words = catalog(language)[f"{key}.about"].split()[:4]
             assert " ".join(first_words) in " ".join(result.stdout.split()), (path, language)
-        assert not any(english in _invoke(*path, "--help").stdout for english in CLICK_ENGLISH)
+        shown = runner.invoke(PROGRAMS[program], [*path, "--help"]).stdout
+        assert not any(english in shown for english in CLICK_ENGLISH), (program, path)
 
 
 def test_kiosk_help_is_indonesian_by_default_and_english_when_asked():
@@ -103,6 +114,16 @@ def test_usage_errors_are_translated_and_exit_2(args, indonesian, english):
     assert said.exit_code == 2
     assert said.stderr.startswith("Usage: kiosk")
     assert f"Error: {english}" in said.stderr
+
+
+def test_kiosk_server_usage_errors_are_translated_and_exit_2():
+    said = CliRunner().invoke(server_cli, ["device", "add"])
+    assert said.exit_code == 2
+    assert said.stderr.startswith("Penggunaan: kiosk-server device add [OPSI] NAME")
+    assert "Kesalahan: Belum diisi: argumen 'NAME'." in said.stderr
+    said = CliRunner().invoke(server_cli, ["device", "add", "--lang", "en"])
+    assert said.exit_code == 2
+    assert "Error: Missing argument 'NAME'." in said.stderr
 
 
 def test_an_unknown_language_is_a_usage_error_in_the_default_language():

@@ -153,4 +153,4 @@ def test_the_console_script_runs_as_a_module_and_has_help_for_every_command():
         ["roster", "publish"],
     ):
         helped = runner.invoke(cli, [*path, "--help"])
-        assert helped.exit_code == 0 and "Usage" in helped.output, path
+        assert helped.exit_code == 0 and "Penggunaan:" in helped.output, path

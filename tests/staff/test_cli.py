@@ -107,4 +107,4 @@ def test_every_staff_command_has_help():
         ["escalate"],
     ):
         out = _run([], *args, "--help")
-        assert "Usage:" in out and len(out.splitlines()) > 3
+        assert "Penggunaan:" in out and len(out.splitlines()) > 3
