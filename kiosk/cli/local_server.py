@@ -6,6 +6,7 @@ operator would, as a separate program bound to 127.0.0.1, and drives it through 
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import httpx
 from kiosk.cli.ports import free_port
 from kiosk.errors import KioskError
 from kiosk.i18n import LANGUAGES
+from kiosk.localized_cli import LANG_ENV
 
 # The same interpreter as this kiosk: `kiosk-server` is the console script for this module.
 SERVER_COMMAND = [sys.executable, "-m", "sync.server"]
@@ -34,8 +36,10 @@ class LocalServer:
 
     def __init__(self, folder: Path, port: int | None = None, lang: str | None = None) -> None:
         self.folder = folder
-        # The language of the commands' output, when not the server's default (Indonesian).
+        # The language of the commands' output: shown when not the default (Indonesian), and set
+        # for the server's process too, so a $KIOSK_LANG saying otherwise does not win.
         self.lang_args = ["--lang", lang] if lang and lang != LANGUAGES[0] else []
+        self.env = {**os.environ, LANG_ENV: lang} if lang else None
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "server.log"
@@ -64,6 +68,7 @@ class LocalServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env=self.env,
             )
         self._wait_until_healthy()
 
@@ -99,6 +104,7 @@ class LocalServer:
             text=True,
             check=False,
             timeout=120,
+            env=self.env,
         )
         # Echoed, not inherited: whoever runs the demo (a terminal, a test) sees it in order.
         click.echo(done.stdout, nl=False)

@@ -91,10 +91,14 @@ def test_the_demo_runs_the_whole_loop_through_a_local_server_and_stops_it(tmp_pa
 
 
 def test_the_demo_numbers_its_steps_one_by_one_from_one(tmp_path):
+    # --lang wins over $KIOSK_LANG, for the kiosk's commands and the server's alike.
     result = CliRunner().invoke(
-        cli, ["demo", "--no-app", "--lang", "en", "--data-dir", str(tmp_path / "demo")]
+        cli,
+        ["demo", "--no-app", "--lang", "en", "--data-dir", str(tmp_path / "demo")],
+        env={"KIOSK_LANG": "id"},
     )
     assert result.exit_code == 0, result.output
+    assert "Roster of kjp-plus: 7 published" in result.output
     # Headings are "N. " and a sentence; the roster search's own "1. 3174..." lines are not.
     numbers = [int(n) for n in re.findall(r"^(\d+)\. (?!3174)", result.output, re.MULTILINE)]
     assert numbers == list(range(1, 12))
