@@ -38,7 +38,7 @@ def _mac(number: RegisterNumber, key: bytes) -> str:
 
 
 def make_receipt_code(number: RegisterNumber, key: bytes) -> str:
-    """The text of a receipt's QR code, e.g. "LKP1:7KQ2ZB-000123-M:3Q5T7JXW4ZK2MABC"."""
+    """The text of a receipt's QR code, e.g. "LKP1:7KQ2ZB-000123-7:3Q5T7JXW4ZK2MABC"."""
     if not key:
         raise ValueError("a receipt key must not be empty")
     return f"{RECEIPT_PREFIX}:{number}:{_mac(number, key)}"

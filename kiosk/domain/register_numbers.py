@@ -1,6 +1,6 @@
 """Register numbers that people read, type and quote: made offline, unique per device, self-checking.
 
-Shape: DEVICE-SEQUENCE-C, e.g. "7KQ2ZB-000123-M". DEVICE is the device's code, SEQUENCE its own
+Shape: DEVICE-SEQUENCE-C, e.g. "7KQ2ZB-000123-7". DEVICE is the device's code, SEQUENCE its own
 counter (so two devices never collide as long as their codes differ), and C a check character.
 
 The check is Damm's scheme over the quasigroup x*y = 2x + y (mod 31), on a 31-character alphabet
