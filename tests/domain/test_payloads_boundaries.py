@@ -339,6 +339,21 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
             findings=[w("nik.default_birth_date", "birth_date", date="01-07")],
         ),
     ),
+    "blank text is an empty scan, with no field to blame": (
+        "  \n ",
+        {},
+        payload("unrecognised", findings=[e("payload.empty")]),
+    ),
+    "a number of the wrong length says how many digits it has": (
+        "1234-5678",
+        {},
+        payload("unrecognised", findings=[e("payload.number.wrong_length", "number", digits=8)]),
+    ),
+    "plain words are unrecognised, with no field to blame": (
+        "halo semua",
+        {},
+        payload("unrecognised", findings=[w("payload.unrecognised")]),
+    ),
     "a key given two values fills neither and decodes the rest": (
         "no kk=3171011203100001&nkk=3171011203100002&x=%41+b",
         {},
@@ -374,3 +389,12 @@ def test_a_scanned_text_is_classified_whole_and_keeps_its_evidence(text, options
     raw = text.encode("utf-8")
     data = classify_payload(text, raw, today=TODAY, **options).to_dict()
     assert data == {**expected, "text": text, "raw_hex": raw.hex()}
+
+
+def test_bytes_that_are_not_text_are_kept_as_binary_evidence():
+    raw = b"\xff\xfe\x00"
+    assert classify_payload(None, raw).to_dict() == {
+        **payload("binary", findings=[w("payload.binary")]),
+        "text": None,
+        "raw_hex": "fffe00",
+    }
