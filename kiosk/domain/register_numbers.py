@@ -22,7 +22,7 @@ _LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 DEVICE_CODE_LENGTH = 6
 SEQUENCE_DIGITS = 6
 _CHAR = f"[{ALPHABET}]"
-_SHAPE = re.compile(rf"^({_CHAR}{{{DEVICE_CODE_LENGTH}}})([0-9]{{{SEQUENCE_DIGITS},}})({_CHAR})$")
+_SHAPE = re.compile(rf"({_CHAR}{{{DEVICE_CODE_LENGTH}}})([0-9]{{{SEQUENCE_DIGITS},}})({_CHAR})")
 _SEPARATORS = re.compile(r"[\s\-./]")
 
 
@@ -82,7 +82,7 @@ class RegisterNumberError(ValueError):
 def parse_register_number(text: str) -> RegisterNumber:
     """Read what a person typed or a scanner read: case and separators do not matter."""
     compact = _SEPARATORS.sub("", text).upper().translate(_LOOK_ALIKES)
-    match = _SHAPE.match(compact)
+    match = _SHAPE.fullmatch(compact)
     if not match:
         raise RegisterNumberError("register_number.shape")
     if not has_valid_check(compact):

@@ -302,9 +302,9 @@ def _value_text(value: FactValue) -> str:
 # Where a value sits in the TOML document, e.g. ("requirements", 3, "when").
 _TomlPath = tuple[str | int, ...]
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # fact and document ids: typed by officers on a CLI
-_CHOICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_PROGRAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ID = re.compile(r"[a-z][a-z0-9_]*")  # fact and document ids: typed by officers on a CLI
+_CHOICE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _TOP_KEYS = ("program", "facts", "documents", "stages", "requirements")
 _PROGRAM_KEYS = ("id", "name", "version")
 _FACT_KEYS = ("question", "type", "choices")
@@ -339,7 +339,7 @@ def parse_rules(text: str, source: str, *, program: str | None = None) -> Progra
 class _Locator:
     """Finds the line of a table or key in raw TOML text, which tomllib does not report."""
 
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+    _HEADER = re.compile(r"\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?")
     _SEGMENT = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
     _KEY = re.compile(rf"^\s*({_SEGMENT}(?:\s*\.\s*{_SEGMENT})*)\s*=")
     _SPLIT = re.compile(_SEGMENT)
@@ -354,7 +354,7 @@ class _Locator:
             if in_string:
                 in_string = quotes % 2 == 0
                 continue
-            header = self._HEADER.match(line)
+            header = self._HEADER.fullmatch(line)
             if header and not line.lstrip().startswith("#"):
                 table = self._resolve(
                     self._segments(header.group(2)), header.group(1) == "[[", arrays
@@ -443,7 +443,7 @@ class _RuleParser:
     def string(self, value: object, path: _TomlPath, pattern: re.Pattern[str] | None = None) -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(path, "wrong_type", "must be non-empty text", expected="text")
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.fail(path, "bad_id", f"{value!r} is not a valid id", id=value)
         return value
 

@@ -19,7 +19,7 @@ from kiosk.errors import RuleFileError
 PATTERNS_FILE = Path("scan") / "invitations.toml"
 _ENTRY_KEYS = ("program", "prefix", "pattern", "example", "stages")
 _REQUIRED = ("program", "prefix", "pattern", "example")
-_PROGRAM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PROGRAM = re.compile(r"[a-z0-9][a-z0-9-]*")
 _HEADER = re.compile(r"^\s*\[\[\s*invitation\s*\]\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 _SYNTAX_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)")
@@ -144,7 +144,7 @@ class _Reader:
                 self.fail(index, key if key in entry else None, f"{key!r} must be non-empty text")
         program, prefix = entry["program"].strip(), entry["prefix"].strip()
         example = entry["example"].strip()
-        if not _PROGRAM.match(program):
+        if not _PROGRAM.fullmatch(program):
             self.fail(index, "program", "a program id is lower-case letters, digits and dashes")
         try:
             # Case-insensitive: scanners with Caps Lock on swap the case of what they type.

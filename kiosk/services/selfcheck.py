@@ -16,18 +16,18 @@ from kiosk.errors import InputError, NotFoundError
 from kiosk.services.scanning import open_scanned_receipt, payloads_in_photo
 from kiosk.services.status import StatusReport, status_of
 
-_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})\s*$")
-_YEAR_FIRST = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
+_DAY_FIRST = re.compile(r"\s*(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})\s*")
+_YEAR_FIRST = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+_COMPACT = re.compile(r"\s*(\d{2})(\d{2})(\d{4})\s*")
 
 
 def parse_birth_date(typed: str) -> date:
     """DD-MM-YYYY (also / . or space, or DDMMYYYY) the way Indonesians write it; or YYYY-MM-DD."""
-    match = _DAY_FIRST.match(typed) or _COMPACT.match(typed)
+    match = _DAY_FIRST.fullmatch(typed) or _COMPACT.fullmatch(typed)
     parts: tuple[int, int, int] | None = None
     if match:
         parts = (int(match[3]), int(match[2]), int(match[1]))
-    elif found := _YEAR_FIRST.match(typed):
+    elif found := _YEAR_FIRST.fullmatch(typed):
         parts = (int(found[1]), int(found[2]), int(found[3]))
     try:
         if parts is None:

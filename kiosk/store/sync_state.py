@@ -43,7 +43,7 @@ _STATES = {
     "submission": ("submissions", frozenset(SubmissionState)),
     "complaint": ("complaints", frozenset(ComplaintState)),
 }
-_NIK = re.compile(r"^\d{16}$")
+_NIK = re.compile(r"\d{16}")
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def apply_status(
 def roster_entry_from_server(program: str, entry: Mapping[str, Any], at: str) -> RosterEntry | None:
     """A roster row sent by the server, or None when it lacks a valid NIK or a name."""
     nik, name = entry.get("nik"), entry.get("name")
-    if not isinstance(nik, str) or not _NIK.match(nik) or not isinstance(name, str):
+    if not isinstance(nik, str) or not _NIK.fullmatch(nik) or not isinstance(name, str):
         return None
     if not name.strip():
         return None

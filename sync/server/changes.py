@@ -26,7 +26,7 @@ from sync.server.errors import RequestError
 from sync.server.storage import Database, changes, dumps, meta
 
 CHANGES_LOCK = 0x4C4B5043  # "LKPC": advisory lock id serialising writers of the change log
-_CURSOR = re.compile(r"^c1:([0-9a-f]{16}):(\d{1,18})$")
+_CURSOR = re.compile(r"c1:([0-9a-f]{16}):(\d{1,18})")
 _INSTANCE_KEY = "instance_id"
 
 
@@ -62,7 +62,7 @@ def decode_cursor(cursor: str | None, instance: str) -> int:
         return 0
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        found = _CURSOR.match(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
+        found = _CURSOR.fullmatch(base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii"))
     except (binascii.Error, UnicodeError, ValueError):
         found = None
     if found is None or found.group(1) != instance:

@@ -29,8 +29,8 @@ _CODE_GROUP = 4
 _SEPARATORS = re.compile(r"[\s\-./]")
 # What people mistype for a character of the alphabet (the register numbers' own rule).
 _LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_AREA = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{4})?)?)?$")
-_BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+_AREA = re.compile(r"\d{2}(\d{2}(\d{2}(\d{4})?)?)?")
+_BEARER = re.compile(r"Bearer\s+(\S+)\s*", re.IGNORECASE)
 
 
 def digest(secret: str) -> str:
@@ -40,7 +40,7 @@ def digest(secret: str) -> str:
 def normalise_area(code: str) -> str:
     """A Kemendagri region code as digits: "31.74" -> "3174" (province, regency, district, village)."""
     digits = code.replace(".", "").strip()
-    if not _AREA.match(digits):
+    if not _AREA.fullmatch(digits):
         raise AdminError("bad_area", "area must be a Kemendagri region code", area=code)
     return digits
 
@@ -225,7 +225,7 @@ def _spend_code(connection: Connection, code_hash: str, now: datetime) -> tuple[
 
 def authenticate(database: Database, authorization: str | None) -> Device:
     """The device behind `Authorization: Bearer <credential>`; 401 unknown, 403 revoked."""
-    found = _BEARER.match(authorization or "")
+    found = _BEARER.fullmatch(authorization or "")
     if not found:
         raise RequestError(ErrorCode.UNKNOWN_DEVICE, "no credential")
     with database.read() as connection:

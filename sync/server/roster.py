@@ -47,7 +47,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 _FIELD_OF = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _TRUE = frozenset({"1", "ya", "y", "true", "yes"})
-_REGION = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{4})?)?)?$")
+_REGION = re.compile(r"\d{2}(\d{2}(\d{2}(\d{4})?)?)?")
 _HEADER_NOISE = re.compile(r"[\s\-.]+")
 
 
@@ -109,7 +109,7 @@ def _entry(
     if not name:
         raise _BadRow("name", "submission.required")
     area = row.get("region_code", "").replace(".", "").strip()
-    if not _REGION.match(area):
+    if not _REGION.fullmatch(area):
         raise _BadRow("region_code", "server.admin.bad_region")
     kk = row.get("kk", "").strip() or None
     if kk is not None:

@@ -33,7 +33,7 @@ _SHA256 = re.compile(SHA256_PATTERN)
 
 
 def check_sha256(value: str) -> str:
-    if not _SHA256.match(value):
+    if not _SHA256.fullmatch(value):
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "sha256", field="sha256")
     return value
 

@@ -64,7 +64,7 @@ SURVEY_FIELDS = frozenset(
 # The kiosk's flows (kiosk/services/survey.py FLOWS); a test keeps the two lists equal.
 SURVEY_FLOWS = frozenset({"selfcheck", "complaint", "officer"})
 SURVEY_SCORES = range(1, 6)
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # ISO 639 code of the screen's language, e.g. "id"
+_LANGUAGE = re.compile(r"[a-z]{2,3}")  # ISO 639 code of the screen's language, e.g. "id"
 
 
 class RuleSource(Protocol):
@@ -127,7 +127,7 @@ def validate(
         if body.raw.get("client_id") != record.client_id:
             raise _Refused("server.reject.client_id_mismatch", "client_id")
         for sha256 in record.attachments:
-            if not _SHA256.match(sha256):
+            if not _SHA256.fullmatch(sha256):
                 raise _Refused("server.reject.bad_sha256", "attachments")
         if record.kind == "submission":
             return _submission(record, body, rules, today)
@@ -254,7 +254,7 @@ def _survey(record: OutboxRecord, body: _Fields) -> CheckedSurvey:
     if flow not in SURVEY_FLOWS:
         raise _Refused("survey.bad_flow", "flow")
     language = body.text("language")
-    if not _LANGUAGE.match(language):
+    if not _LANGUAGE.fullmatch(language):
         raise _Refused("server.reject.bad_language", "language")
     answered_at = body.moment("answered_at")
     if answered_at.tzinfo is None:
@@ -375,7 +375,7 @@ class _Fields:
             shown.add(entry.text("document"))
             photo = entry.optional_text("photo_sha256")
             if photo is not None:
-                if not _SHA256.match(photo):
+                if not _SHA256.fullmatch(photo):
                     raise _Refused("server.reject.bad_sha256", entry.where("photo_sha256"))
                 photos.add(photo)
         return shown, frozenset(photos)

@@ -35,7 +35,7 @@ from sync.server.storage import (
 )
 
 FILTER_FIELDS = ("date_from", "date_to", "area_prefix", "program", "stage")
-_PROGRAM = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_PROGRAM = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _REGION_LENGTHS = (2, 4, 6, 10)  # province, regency, district, village (Kemendagri digits)
 MAX_DAYS = 3660
 TOP_DOCUMENTS = 20
@@ -103,7 +103,7 @@ def parse_filters(mapping: Mapping[str, str]) -> Filters:
         if not area.isdigit() or not area.isascii() or len(area) not in _REGION_LENGTHS:
             raise BadFilter("area_prefix", "bad_area", value=values["area_prefix"])
     program = values["program"] or None
-    if program is not None and not _PROGRAM.match(program):
+    if program is not None and not _PROGRAM.fullmatch(program):
         raise BadFilter("program", "bad_program", value=program)
     stage = None
     if values["stage"]:
