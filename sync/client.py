@@ -340,7 +340,8 @@ class SyncClient:
         server = {"server": self.server}
         error = _error_body(response)
         code = error.get("code") if error else None
-        if status in (429, 503) or code == ErrorCode.OVERLOADED:
+        # 408: the body came too slowly for the server (a weak link); sent again after a pause.
+        if status in (408, 429, 503) or code in (ErrorCode.OVERLOADED, ErrorCode.REQUEST_TIMEOUT):
             return ServerBusy(detail, retry_after=_retry_after(response, error), params=server)
         if error is None or not isinstance(code, str):
             if status >= 500:

@@ -73,6 +73,12 @@ class ErrorCode(StrEnum):
     OVERLOADED = "overloaded"  # 429/503: try again after Retry-After
     NOT_FOUND = "not_found"
     INTERNAL_ERROR = "internal_error"  # 500: a fault on the server; the device tries again later
+    REQUEST_TIMEOUT = "request_timeout"  # 408: the body came too slowly; send it again
+    TOO_MANY_REQUESTS = "too_many_requests"  # 429: this device already has requests in flight
+    UPLOAD_QUOTA = "upload_quota"  # 429: this device has too many unfinished uploads
+    STORAGE_FULL = "storage_full"  # 507: the server's disk is nearly full; try again later
+    UNSUPPORTED_MEDIA = "unsupported_media"  # 415: not a JPEG, PNG, WebP (or PDF evidence)
+    TOO_MANY_PIXELS = "too_many_pixels"  # 422: the image header declares more pixels than allowed
 
 
 # Results a device may retry later; every other error is final for that record.

@@ -25,7 +25,7 @@ from sync.server import changes, migrations
 from sync.server.attachments import BlobStore, DirectoryStore
 from sync.server.console import mount_console
 from sync.server.errors import RequestError
-from sync.server.gate import Gate
+from sync.server.gate import DeviceTurns, Gate
 from sync.server.routes import router
 from sync.server.rules import RuleBook
 from sync.server.settings import ServerSettings
@@ -59,6 +59,7 @@ def create_app(
                 database=database,
                 store=store or DirectoryStore(settings.attachments_dir),
                 gate=Gate(settings.ingest_concurrency, settings.retry_after_seconds),
+                turns=DeviceTurns(settings.device_concurrency, settings.retry_after_seconds),
                 rulebook=RuleBook(database),
                 instance=changes.instance_id(database),
                 clock=clock,

@@ -2,13 +2,20 @@
 
 A gzip body (Content-Encoding: gzip) is inflated under the same bound, so a small compressed
 body cannot expand into a large one in memory.
+
+A body is bounded in time too (`BodyPace`): whole within a deadline, and after a short grace at
+a minimum rate. A client that trickles a byte now and then would otherwise hold its connection,
+its memory and its device's request allowance for as long as it likes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 import zlib
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -26,8 +33,35 @@ def _too_large(limit: int) -> RequestError:
     return RequestError(ErrorCode.BODY_TOO_LARGE, "body", limit=limit)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The (inflated) body; 413 body_too_large past `limit` bytes on the wire or inflated."""
+@dataclass(frozen=True)
+class BodyPace:
+    """How slowly a body may arrive: whole within `seconds`, and from `grace_seconds` on at
+    `min_rate` bytes a second on average since the start."""
+
+    seconds: float
+    grace_seconds: float
+    min_rate: int
+
+    def wait_allowed(self, received: int, elapsed: float) -> float:
+        """How much longer the next piece of the body may take, after `received` bytes in
+        `elapsed` seconds; 0 or less means the body is already too slow."""
+        deadline = self.seconds
+        if self.min_rate > 0:
+            deadline = min(deadline, self.grace_seconds + received / self.min_rate)
+        return deadline - elapsed
+
+    def refusal(self) -> RequestError:
+        return RequestError(
+            ErrorCode.REQUEST_TIMEOUT,
+            "body too slow",
+            seconds=round(self.seconds),
+            rate=self.min_rate,
+        )
+
+
+async def read_body(request: Request, limit: int, pace: BodyPace | None = None) -> bytes:
+    """The (inflated) body; 413 body_too_large past `limit` bytes on the wire or inflated,
+    408 request_timeout when it arrives slower than `pace` allows."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -42,8 +76,20 @@ async def read_body(request: Request, limit: int) -> bytes:
     inflater = zlib.decompressobj(_GZIP_WINDOW) if encoding == "gzip" else None
     body = bytearray()
     wire = 0
+    started = time.monotonic()
+    pieces = aiter(request.stream())
     try:
-        async for chunk in request.stream():
+        while True:
+            wait = None if pace is None else pace.wait_allowed(wire, time.monotonic() - started)
+            if wait is not None and wait <= 0:
+                raise _too_slow(request, pace)
+            try:
+                async with asyncio.timeout(wait):
+                    chunk = await anext(pieces)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                raise _too_slow(request, pace) from None
             wire = _take(chunk, wire, body, inflater, limit)
     except ClientDisconnect:
         # A device on a bad link went away mid-body: routine, worth a line, not a traceback.
@@ -52,6 +98,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     if inflater is not None and not inflater.eof:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "truncated gzip", field="body")
     return bytes(body)
+
+
+def _too_slow(request: Request, pace: BodyPace | None) -> RequestError:
+    assert pace is not None
+    log.info("body too slow on %s %s", request.method, request.url.path)
+    return pace.refusal()
 
 
 def _take(chunk: bytes, wire: int, body: bytearray, inflater: Any, limit: int) -> int:

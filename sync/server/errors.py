@@ -35,6 +35,12 @@ STATUS: Mapping[ErrorCode, int] = {
     ErrorCode.BAD_CURSOR: 400,
     ErrorCode.OVERLOADED: 429,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.REQUEST_TIMEOUT: 408,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
+    ErrorCode.UPLOAD_QUOTA: 429,
+    ErrorCode.STORAGE_FULL: 507,
+    ErrorCode.UNSUPPORTED_MEDIA: 415,
+    ErrorCode.TOO_MANY_PIXELS: 422,
 }
 
 

@@ -9,7 +9,9 @@ Three things keep refused devices from coming back in waves and the server busy 
   queue of at most `max_waiting`; under load a slot frees every few tens of milliseconds, so most
   are served without another round trip;
 - `reserved()` lets a handler refuse before authenticating and reading a body when the line is
-  full, so a refusal costs almost nothing;
+  full, so a refusal costs almost nothing; only admitted work counts, never a body still
+  arriving (a slow sender must not hold the gate), and `DeviceTurns` bounds how many requests
+  one device has in flight;
 - Retry-After grows with the load: each refused push is booked a push's worth of time after the
   one refused before it, behind the queue, at the pace the gate has been serving; the device
   adds jitter above it.
@@ -57,7 +59,6 @@ class Gate:
         self._lock = threading.Lock()
         self._held = 0
         self._waiters: deque[_Waiter] = deque()
-        self._reserved = 0  # requests in line, still reading their bodies
         self._booked = 0.0  # when the last refused push was told to come back
         # Moving average of how long a holder keeps its slot; until one is measured, a guess
         # (a 100-record push on the 2-core machine, with the gate full) that a burst at start-up
@@ -93,17 +94,18 @@ class Gate:
     @contextmanager
     def reserved(self) -> Iterator[Ticket]:
         """A place in line, taken before the credential and the body are read; 429 at once when
-        the slots and the queue are spoken for, counting those still reading their bodies.
+        admitted work (requests holding a slot or waiting for one) fills the slots and the queue.
 
         So a burst of devices is answered "later" for almost nothing, instead of each being
-        authenticated and read only to be refused at the gate. `entered(ticket)` uses it up.
+        authenticated and read only to be refused at the gate. Requests still reading their
+        bodies are not counted: a client trickling its body a byte at a time would otherwise
+        keep every other device out. Their number is bounded per device (`DeviceTurns`) and
+        their time by the body's pace (sync/server/body.py). `entered(ticket)` uses it up.
         """
         ticket = Ticket()
         with self._lock:
-            in_line = self._held + len(self._waiters) + self._reserved
-            if in_line < self.size + self.max_waiting:
-                self._reserved += 1
-                ticket.valid = True
+            in_line = self._held + len(self._waiters)
+            ticket.valid = in_line < self.size + self.max_waiting
         if not ticket.valid:
             raise self.refusal()
         try:
@@ -112,12 +114,8 @@ class Gate:
             self._use(ticket)
 
     def _use(self, ticket: Ticket | None) -> None:
-        if ticket is None:
-            return
-        with self._lock:
-            if ticket.valid:
-                ticket.valid = False
-                self._reserved -= 1
+        if ticket is not None:
+            ticket.valid = False
 
     def refusal(self) -> RequestError:
         """The 429 for a push refused now, with a Retry-After that fits the current load.
@@ -187,6 +185,47 @@ class Gate:
             waiter = self._waiters.popleft()
             waiter.granted = True
         waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+
+
+class DeviceTurns:
+    """At most `per_device` requests of one device in flight at once, body reading included;
+    the next is answered 429 too_many_requests with Retry-After.
+
+    One credential then cannot hold more than a few connections, however slowly it sends, and
+    the devices that share the server keep their turns. Thread-safe.
+    """
+
+    def __init__(self, per_device: int, retry_after: float) -> None:
+        self.per_device = per_device
+        self.retry_after = retry_after
+        self._lock = threading.Lock()
+        self._in_flight: dict[int, int] = {}
+
+    def in_flight(self, device_id: int) -> int:
+        with self._lock:
+            return self._in_flight.get(device_id, 0)
+
+    @contextmanager
+    def taken(self, device_id: int) -> Iterator[None]:
+        with self._lock:
+            running = self._in_flight.get(device_id, 0)
+            if running >= self.per_device:
+                raise RequestError(
+                    ErrorCode.TOO_MANY_REQUESTS,
+                    "device busy",
+                    retry_after=self.retry_after,
+                    limit=self.per_device,
+                )
+            self._in_flight[device_id] = running + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._in_flight[device_id] - 1
+                if left:
+                    self._in_flight[device_id] = left
+                else:
+                    del self._in_flight[device_id]
 
 
 class Ticket:

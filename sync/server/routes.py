@@ -37,7 +37,7 @@ from sync.protocol import (
     RecordStatus,
 )
 from sync.server import changes, devices, ingest, uploads
-from sync.server.body import parse_message, read_body
+from sync.server.body import BodyPace, parse_message, read_body
 from sync.server.devices import Device
 from sync.server.errors import RequestError
 from sync.server.gate import Ticket
@@ -47,7 +47,8 @@ ENROLL_BODY_BYTES = 4096  # an enrolment request is a code and a version
 router = APIRouter()
 _bearer = HTTPBearer(auto_error=False, description="The device credential from /v1/enroll.")
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 409, 413, 422, 429)
+    status: {"model": ErrorResponse}
+    for status in (400, 401, 403, 408, 409, 413, 415, 422, 429, 507)
 }
 
 
@@ -87,7 +88,22 @@ def current_device(
     return devices.authenticate(server(request).database, request.headers.get("authorization"))
 
 
-AuthenticatedDevice = Annotated[Device, Depends(current_device)]
+async def device_in_turn(
+    request: Request, device: Annotated[Device, Depends(current_device)]
+) -> AsyncIterator[Device]:
+    """The authenticated device, holding one of its few turns for the whole request (body
+    reading included): one credential cannot tie up the server with many slow connections."""
+    with server(request).turns.taken(device.id):
+        yield device
+
+
+AuthenticatedDevice = Annotated[Device, Depends(device_in_turn)]
+
+
+def pace(state: ServerState) -> BodyPace:
+    """How slowly a request body may arrive before it is answered 408."""
+    settings = state.settings
+    return BodyPace(settings.body_seconds, settings.body_grace_seconds, settings.body_min_rate)
 
 
 async def gate_ticket(request: Request) -> AsyncIterator[Ticket]:
@@ -131,7 +147,7 @@ async def enroll(
     if lengkap_protocol is not None:
         _check_version(lengkap_protocol)
     state = server(request)
-    message = parse_message(EnrollRequest, await read_body(request, ENROLL_BODY_BYTES))
+    message = parse_message(EnrollRequest, await read_body(request, ENROLL_BODY_BYTES, pace(state)))
     _check_version(message.protocol)
     now = state.clock()
     device, credential = await run_in_threadpool(
@@ -158,7 +174,9 @@ async def push(request: Request, ticket: GateTicket, device: AuthenticatedDevice
     """Per-record results for a batch of outbox records; see RecordStatus."""
     state = server(request)
     limits = state.settings.limits
-    message = parse_message(PushRequest, await read_body(request, limits.max_body_bytes))
+    message = parse_message(
+        PushRequest, await read_body(request, limits.max_body_bytes, pace(state))
+    )
     _check_version(message.protocol)
     if len(message.records) > limits.max_batch_records:
         raise RequestError(ErrorCode.BATCH_TOO_LARGE, "batch", limit=limits.max_batch_records)
@@ -184,6 +202,7 @@ def _ingest(
         state.rulebook.snapshot(),
         now=now,
         store=state.store,
+        clock_tolerance=state.settings.clock_tolerance,
     )
 
 
@@ -200,7 +219,8 @@ async def query_attachments(
     """Which of these SHA-256s the server still lacks: upload only those."""
     state = server(request)
     message = parse_message(
-        AttachmentQuery, await read_body(request, state.settings.limits.max_body_bytes)
+        AttachmentQuery,
+        await read_body(request, state.settings.limits.max_body_bytes, pace(state)),
     )
     lacking = await run_in_threadpool(uploads.missing, state.database, message.sha256s, state.store)
     return AttachmentQueryResponse(missing=lacking)
@@ -250,7 +270,7 @@ async def put_chunk(
         raise RequestError(
             ErrorCode.ATTACHMENT_TOO_LARGE, "total", limit=limits.max_attachment_bytes
         )
-    chunk = await read_body(request, limits.chunk_bytes)
+    chunk = await read_body(request, limits.chunk_bytes, pace(state))
     async with state.gate.entered(ticket):
         return await run_in_threadpool(
             lambda: uploads.receive_chunk(
@@ -287,7 +307,7 @@ async def post_bundle(
     limits = state.settings.limits
     if not limits.attachment_bundles:
         raise RequestError(ErrorCode.NOT_FOUND, "bundles are off")
-    body = await read_body(request, limits.max_body_bytes)
+    body = await read_body(request, limits.max_body_bytes, pace(state))
     async with state.gate.entered(ticket):
         return await run_in_threadpool(
             lambda: uploads.receive_bundle(

@@ -14,6 +14,7 @@ from typing import Any
 
 import platformdirs
 
+from kiosk.domain.complaints import ClockTolerance
 from sync.protocol import Limits
 
 APP_NAME = "lengkap-server"
@@ -57,7 +58,28 @@ class ServerSettings:
     # the rest are told 429 + Retry-After, at least this many seconds and more under load.
     ingest_concurrency: int = 8
     retry_after_seconds: float = 1.0
+    # A request body must arrive whole within `body_seconds`, and after the first
+    # `body_grace_seconds` at `body_min_rate` bytes a second at least; else 408 request_timeout.
+    # A 2 MB push over a 20 KB/s village link takes under two minutes; one byte every two
+    # seconds (a slow-loris client) is cut off after the grace.
+    body_seconds: float = 180.0
+    body_grace_seconds: float = 10.0
+    body_min_rate: int = 256
+    # Requests one device may have in flight at once (reading a body included); more are 429.
+    # The sync engine sends one at a time, so a few is generous.
+    device_concurrency: int = 4
+    # Unfinished chunked uploads one device may hold, by count and by declared size.
+    pending_uploads_per_device: int = 16
+    pending_upload_bytes_per_device: int = 64 * 1024 * 1024
+    # Unfinished uploads untouched this long are deleted: at start, then every sweep interval.
+    abandoned_upload_age: timedelta = timedelta(hours=72)
+    upload_sweep_interval: timedelta = timedelta(hours=1)
+    # Below this much free space where attachments are stored, chunks are refused (507).
+    min_free_bytes: int = 512 * 1024 * 1024
     enrollment_ttl: timedelta = timedelta(hours=24)
+    # A complaint's stated filing time further than this from its receipt is not believed: its
+    # deadlines count from the receipt and the case says so (kiosk/domain/complaints.py).
+    clock_tolerance: ClockTolerance = field(default_factory=ClockTolerance)
     migrate_on_start: bool = True
 
     @classmethod
@@ -69,8 +91,44 @@ class ServerSettings:
     ) -> ServerSettings:
         folder = resolve_data_dir(data_dir)
         url = normalise_database_url(database_url or os.environ.get(DATABASE_ENV), folder)
-        return cls(data_dir=folder, database_url=url, **overrides)
+        return cls(data_dir=folder, database_url=url, **{**_tuned_from_environment(), **overrides})
 
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / ATTACHMENTS_FOLDER
+
+
+# Limits an operator may tune without code, as $KIOSK_SERVER_<NAME> (seconds for durations).
+TUNABLE_ENV_PREFIX = "KIOSK_SERVER_"
+_TUNABLE: dict[str, type] = {
+    "body_seconds": float,
+    "body_grace_seconds": float,
+    "body_min_rate": int,
+    "device_concurrency": int,
+    "pending_uploads_per_device": int,
+    "pending_upload_bytes_per_device": int,
+    "abandoned_upload_age": timedelta,
+    "upload_sweep_interval": timedelta,
+    "min_free_bytes": int,
+}
+
+
+def _tuned_from_environment() -> dict[str, Any]:
+    tuned: dict[str, Any] = {}
+    for name, kind in _TUNABLE.items():
+        raw = os.environ.get(TUNABLE_ENV_PREFIX + name.upper())
+        if raw is None or not raw.strip():
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError(f"${TUNABLE_ENV_PREFIX}{name.upper()} is not a number") from None
+        if number < 0:
+            raise ValueError(f"${TUNABLE_ENV_PREFIX}{name.upper()} is negative")
+        if kind is timedelta:
+            tuned[name] = timedelta(seconds=number)
+        elif kind is int:
+            tuned[name] = int(number)
+        else:
+            tuned[name] = number
+    return tuned

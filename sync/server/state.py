@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sync.server.attachments import BlobStore
-from sync.server.gate import Gate
+from sync.server.gate import DeviceTurns, Gate
 from sync.server.rules import RuleBook
 from sync.server.settings import ServerSettings
 from sync.server.storage import Database
@@ -19,6 +19,7 @@ class ServerState:
     database: Database
     store: BlobStore
     gate: Gate
+    turns: DeviceTurns  # requests each device has in flight
     rulebook: RuleBook
     instance: str  # this database's id, bound into pull cursors
     clock: Callable[[], datetime]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any
-
-import pytest
 
 from sync.protocol import ErrorCode
 from sync.server.errors import RequestError
@@ -71,13 +70,39 @@ def test_a_wait_is_bounded_in_time_and_in_length():
     assert run_alone(scenario) == (ErrorCode.OVERLOADED.value, ErrorCode.OVERLOADED.value)
 
 
-def test_a_place_in_line_is_refused_before_the_body_when_the_line_is_full():
-    gate = Gate(1, retry_after=1.0, max_waiting=1)
-    with gate.reserved(), gate.reserved():  # one will hold, one will wait
-        with pytest.raises(RequestError) as refused, gate.reserved():
-            pass
-        assert refused.value.code is ErrorCode.OVERLOADED
+def test_a_place_in_line_is_refused_before_the_body_when_admitted_work_fills_the_line():
+    gate = Gate(1, retry_after=1.0, max_waiting=1, max_wait=5.0)
+
+    async def scenario() -> str:
+        with gate.admitted():  # the only slot, held throughout
+            waiting = asyncio.create_task(_enter_and_leave(gate))
+            await asyncio.sleep(0.01)  # ... and the line of one taken by a waiting push
+            try:
+                with gate.reserved():
+                    return "given a place"
+            except RequestError as refused:
+                return refused.code.value
+            finally:
+                waiting.cancel()
+
+    assert run_alone(scenario) == ErrorCode.OVERLOADED.value
     with gate.reserved():  # places are given back when the requests end
+        pass
+
+
+def test_requests_still_reading_their_bodies_never_fill_the_gate():
+    # Forty slow senders hold places in line while their bodies trickle in (slow-loris): the
+    # gate counts only admitted work, so a push that arrives whole is still admitted at once.
+    gate = Gate(1, retry_after=1.0, max_waiting=1)
+    with ExitStack() as trickling:
+        for _ in range(40):
+            trickling.enter_context(gate.reserved())
+        with gate.reserved(), gate.admitted():
+            pass
+
+
+async def _enter_and_leave(gate: Gate) -> None:
+    async with gate.entered():
         pass
 
 
