@@ -277,6 +277,16 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
             findings=[w("payload.url.not_opened", "url", host="example.com")],
         ),
     ),
+    "a host ending in x keeps its last letter": (
+        "https://sandbox./a",
+        {},
+        payload(
+            "url",
+            True,
+            {"url": "https://sandbox./a"},
+            findings=[w("payload.url.not_opened", "url", host="sandbox")],
+        ),
+    ),
     "a link that is not the web names its scheme": (
         "ftp://x.y/z",
         {},
@@ -321,6 +331,40 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"invitation_patterns": [KJP]},
         payload("invitation", findings=[e("payload.invitation.bad_year", "year", year="2027")]),
     ),
+    "an invitation for next year is accepted": (
+        "KJP-2026-1-0001",
+        {"invitation_patterns": [KJP]},
+        payload(
+            "invitation",
+            True,
+            {
+                "program": "kjp-plus",
+                "code": "KJP-2026-1-0001",
+                "year": "2026",
+                "stage": "1",
+                "serial": "0001",
+            },
+            findings=[w("payload.invitation.recognised", "invitation", program="kjp-plus")],
+        ),
+    ),
+    "an invitation from before 2000 is refused": (
+        "KJP-1999-1-0001",
+        {"invitation_patterns": [KJP]},
+        payload("invitation", findings=[e("payload.invitation.bad_year", "year", year="1999")]),
+    ),
+    "an invitation whose year is in full-width digits is refused": (
+        "KJP-２０２５-1-0001",
+        {"invitation_patterns": [KJP]},
+        payload("invitation", findings=[e("payload.invitation.bad_year", "year", year="２０２５")]),
+    ),
+    "an invitation whose stage is in full-width digits is refused": (
+        "KJP-2025-１-0001",
+        {"invitation_patterns": [KJP]},
+        payload(
+            "invitation",
+            findings=[e("payload.invitation.bad_stage", "stage", stage="１", allowed="1, 2")],
+        ),
+    ),
     "an invitation of the wrong shape shows an example": (
         "KJP-2025",
         {"invitation_patterns": [KJP]},
@@ -363,6 +407,26 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
             findings=[e("payload.key_value.duplicate", "kk", key="kk")],
         ),
     ),
+    "an empty JSON object is no data": (
+        "{}",
+        {},
+        payload("unrecognised", findings=[w("payload.unrecognised")]),
+    ),
+    "nested JSON keeps its letters as they are": (
+        '{"l": ["é"]}',
+        {},
+        payload("key_value", True, {"l": '["é"]'}),
+    ),
+    "a KK given as key=value is judged with the same clock": (
+        "KK=3171011203600001",
+        {},
+        payload(
+            "key_value",
+            True,
+            {"kk": "3171011203600001"},
+            findings=[w("kk.issue_date_in_future", "issue_date", date="2060-03-12")],
+        ),
+    ),
     "JSON values become text and a bad NIK is not filled": (
         '{"card": "4111111111111111", "b": true, "f": false, "n": null, "l": [1], "nik": "12"}',
         {},
@@ -398,3 +462,19 @@ def test_bytes_that_are_not_text_are_kept_as_binary_evidence():
         "text": None,
         "raw_hex": "fffe00",
     }
+
+
+def test_without_a_clock_an_invitation_year_is_only_checked_from_2000():
+    data = classify_payload("KJP-2099-1-0001", b"", invitation_patterns=[KJP]).to_dict()
+    assert (data["valid"], data["fields"]["year"]) == (True, "2099")
+    data = classify_payload("KJP-2000-1-0001", b"", invitation_patterns=[KJP]).to_dict()
+    assert (data["valid"], data["fields"]["year"]) == (True, "2000")
+
+
+def test_a_nik_given_as_key_value_is_judged_with_the_same_clock():
+    before_both_readings = date(1950, 1, 1)
+    data = classify_payload("NIK=3171011203600001", b"", today=before_both_readings).to_dict()
+    assert data["fields"] == {"nik": "3171011203600001"}
+    assert data["findings"] == [
+        w("nik.age_unexpected", "birth_date", age=-11, role="any", low=0, high=120)
+    ]
