@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.requirements import evaluate, parse_rules
+from kiosk.domain.requirements import (
+    Choice,
+    Condition,
+    Document,
+    Fact,
+    FactKind,
+    ProgramRules,
+    Requirement,
+    Stage,
+    evaluate,
+    parse_rules,
+)
 from kiosk.errors import InputError, KioskError, RuleFileError
 
 RULES = Path(__file__).parent.parent / "assets" / "rules"
@@ -16,6 +27,16 @@ DEMO = (RULES / "valid-demo.toml").read_text(encoding="utf-8")
 WHEN = 'when = { private_school = true, level = ["sma"] }'
 PERIOD = 'period = { id = "Juli", en = "July" }'
 KK_WHY = 'why = { id = "Menunjukkan anggota keluarga.", en = "Shows the family members." }'
+KK_TITLE = 'title = { id = "Kartu Keluarga", en = "Family card" }'
+LEVEL_CHOICES = (
+    'choices.sd = { id = "SD", en = "Primary" }\n'
+    'choices.sma = { id = "SMA", en = "Senior secondary" }\n'
+)
+DOCUMENTS = (
+    "[documents.kk]\n"
+    + KK_TITLE
+    + '\n\n[documents.spp]\ntitle = { id = "Rincian SPP", en = "School fee statement" }\n'
+)
 
 
 def refusal(error: KioskError) -> tuple[str, str | None, dict[str, object], str]:
@@ -166,6 +187,246 @@ def refused_rules(text: str, source: str = "demo.toml") -> tuple[object, ...]:
                 "demo.toml:33",
                 {"path": "requirements[1]", "key": "why", "language": "id, en"},
                 "requirements[1]: missing 'why' (id and en)",
+            ),
+        ),
+        (
+            'version = "1"',
+            "version = true",
+            (
+                "rules.wrong_type",
+                "demo.toml:5",
+                {"path": "program.version", "expected": "text"},
+                "program.version: must be text",
+            ),
+        ),
+        (
+            "[program]\n",
+            '[program]\ncolour = "red"\n',
+            (
+                "rules.unknown_key",
+                "demo.toml:4",
+                {"path": "program.colour", "key": "colour", "allowed": "id, name, version"},
+                "program.colour: unknown key 'colour'; allowed: id, name, version",
+            ),
+        ),
+        (
+            'id = "demo"\n',
+            "",
+            (
+                "rules.missing_key",
+                "demo.toml:3",
+                {"path": "program", "key": "id"},
+                "program: missing 'id'",
+            ),
+        ),
+        (
+            'id = "demo"',
+            'id = ""',
+            (
+                "rules.wrong_type",
+                "demo.toml:4",
+                {"path": "program.id", "expected": "text"},
+                "program.id: must be non-empty text",
+            ),
+        ),
+        (
+            'id = "demo"',
+            "id = 5",
+            (
+                "rules.wrong_type",
+                "demo.toml:4",
+                {"path": "program.id", "expected": "text"},
+                "program.id: must be non-empty text",
+            ),
+        ),
+        (
+            '[facts.private_school]\ntype = "boolean"',
+            '[facts.private_school]\ntype = "boolean"\nchoices.ya = { id = "Ya", en = "Yes" }',
+            (
+                "rules.fact_kind",
+                "demo.toml:15",
+                {"path": "facts.private_school.choices", "fact": "private_school"},
+                "facts.private_school.choices: a boolean has no choices",
+            ),
+        ),
+        (
+            LEVEL_CHOICES,
+            'type = "choice"\n',
+            (
+                "rules.missing_key",
+                "demo.toml:8",
+                {"path": "facts.level", "key": "choices"},
+                "facts.level: missing 'choices'",
+            ),
+        ),
+        (
+            LEVEL_CHOICES,
+            'type = "choice"\nchoices = {}\n',
+            (
+                "rules.missing_key",
+                "demo.toml:11",
+                {"path": "facts.level.choices", "key": "choices"},
+                "facts.level.choices: no choices",
+            ),
+        ),
+        (
+            "choices.sd =",
+            "choices.SD =",
+            (
+                "rules.bad_id",
+                "demo.toml:10",
+                {"path": "facts.level.choices.SD", "id": "SD"},
+                "facts.level.choices.SD: 'SD' is not a valid id",
+            ),
+        ),
+        (
+            'choices.sd = { id = "SD", en = "Primary" }',
+            'choices.sd = "SD"',
+            (
+                "rules.wrong_type",
+                "demo.toml:10",
+                {"path": "facts.level.choices.sd", "expected": "table"},
+                "facts.level.choices.sd: must be a table",
+            ),
+        ),
+        (
+            "[facts.level]",
+            "[facts.Level]",
+            (
+                "rules.bad_id",
+                "demo.toml:8",
+                {"path": "facts.Level", "id": "Level"},
+                "facts.Level: 'Level' is not a valid id",
+            ),
+        ),
+        (
+            'question = { id = "Sekolah swasta?", en = "Private school?" }\n',
+            "",
+            (
+                "rules.missing_text",
+                "demo.toml:13",
+                {"path": "facts.private_school", "key": "question", "language": "id, en"},
+                "facts.private_school: missing 'question' (id and en)",
+            ),
+        ),
+        (
+            DOCUMENTS,
+            "",
+            (
+                "rules.missing_key",
+                "demo.toml:1",
+                {"path": "", "key": "documents"},
+                "missing 'documents'",
+            ),
+        ),
+        (
+            KK_TITLE,
+            'title = { id = "Kartu Keluarga", en = "  " }',
+            (
+                "rules.missing_text",
+                "demo.toml:18",
+                {"path": "documents.kk.title", "key": "title", "language": "en"},
+                "documents.kk.title: missing the 'en' text",
+            ),
+        ),
+        (
+            KK_TITLE,
+            'title = "Kartu Keluarga"',
+            (
+                "rules.wrong_type",
+                "demo.toml:18",
+                {"path": "documents.kk.title", "expected": "table"},
+                "documents.kk.title: must be a table",
+            ),
+        ),
+        (
+            "[[stages]]\nnumber = 1",
+            "[[stages]]\nnumber = true",
+            (
+                "rules.wrong_type",
+                "demo.toml:24",
+                {"path": "stages[1].number", "expected": "number"},
+                "stages[1].number: must be a whole number from 1",
+            ),
+        ),
+        (
+            "number = 1\n",
+            "",
+            (
+                "rules.missing_key",
+                "demo.toml:23",
+                {"path": "stages[1]", "key": "number"},
+                "stages[1]: missing 'number'",
+            ),
+        ),
+        (
+            'document = "spp"',
+            'document = "kk"',
+            (
+                "rules.duplicate_requirement",
+                "demo.toml:39",
+                {"path": "requirements[2].document", "document": "kk", "stage": 2},
+                "requirements[2].document: 'kk' is already required in stage 2",
+            ),
+        ),
+        (
+            'document = "spp"',
+            "document = 7",
+            (
+                "rules.wrong_type",
+                "demo.toml:39",
+                {"path": "requirements[2].document", "expected": "text"},
+                "requirements[2].document: must be non-empty text",
+            ),
+        ),
+        (
+            "stages = [2]",
+            "stages = 2",
+            (
+                "rules.wrong_type",
+                "demo.toml:40",
+                {"path": "requirements[2].stages", "expected": "list"},
+                "requirements[2].stages: must be a list of stage numbers",
+            ),
+        ),
+        (
+            "stages = [2]",
+            'stages = [2]\nnote = "x"',
+            (
+                "rules.unknown_key",
+                "demo.toml:41",
+                {
+                    "path": "requirements[2].note",
+                    "key": "note",
+                    "allowed": "document, stages, when, why, accept",
+                },
+                "requirements[2].note: unknown key 'note'; allowed: document, stages, when, why,"
+                " accept",
+            ),
+        ),
+        (
+            WHEN,
+            'when = "always"',
+            (
+                "rules.wrong_type",
+                "demo.toml:41",
+                {"path": "requirements[2].when", "expected": "table"},
+                "requirements[2].when: must be a table",
+            ),
+        ),
+        (
+            WHEN,
+            "when = { level = 1.5 }",
+            (
+                "rules.bad_value",
+                "demo.toml:41",
+                {
+                    "path": "requirements[2].when.level",
+                    "fact": "level",
+                    "value": "1.5",
+                    "allowed": "sd, sma",
+                },
+                "requirements[2].when.level: '1.5' is not a value of level; allowed: sd, sma",
             ),
         ),
         (
@@ -384,3 +645,128 @@ def test_a_file_that_stops_mid_value_is_refused_at_its_last_line():
 
 def test_a_one_line_file_that_stops_mid_table_is_refused_at_line_1():
     assert refused_rules("[program", "x.toml")[:2] == ("rules.syntax", "x.toml:1")
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_a_file_named_for_another_program_says_which_name_it_needs():
+    with pytest.raises(RuleFileError) as caught:
+        parse_rules(DEMO, "pkh.toml", program="pkh")
+    assert refusal(caught.value) == (
+        "rules.wrong_file_name",
+        "pkh.toml:4",
+        {"path": "program.id", "program": "demo", "expected": "demo.toml"},
+        "program.id: the file declares 'demo', so it must be named demo.toml",
+    )
+
+
+def test_a_program_that_is_not_a_table_is_refused_on_its_line():
+    text = DEMO.replace("[program]\n", 'program = "demo"\n[old_program]\n', 1)
+    code, where, params, _ = refused_rules(text)
+    assert (code, where, params) == (
+        "rules.unknown_key",
+        f"demo.toml:{line_of(text, '[old_program]')}",
+        {
+            "path": "old_program",
+            "key": "old_program",
+            "allowed": "program, facts, documents, stages, requirements",
+        },
+    )
+    text = DEMO.replace("[program]\n", "[[program]]\n", 1)
+    assert refused_rules(text)[:3] == (
+        "rules.wrong_type",
+        "demo.toml:3",
+        {"path": "program", "expected": "table"},
+    )
+
+
+def test_a_stage_given_as_true_is_not_stage_1():
+    code, where, _, _ = refused_rules(DEMO.replace("stages = [2]", "stages = [true]", 1))
+    assert (code, where) == ("rules.unknown_stage", "demo.toml:40")
+
+
+def test_a_file_without_stages_or_with_requirements_that_are_not_a_list_is_refused():
+    head, rest = DEMO.split("[[stages]]", 1)
+    requirements = "[[requirements]]" + rest.split("[[requirements]]", 1)[1]
+    assert refused_rules(head + requirements)[::2] == (
+        "rules.missing_key",
+        {"path": "", "key": "stages"},
+    )
+    assert refused_rules("stages = 1\n" + head + requirements)[::2] == (
+        "rules.missing_key",
+        {"path": "stages", "key": "stages"},
+    )
+    assert refused_rules("requirements = 1\n" + DEMO.split("[[requirements]]")[0])[::2] == (
+        "rules.wrong_type",
+        {"path": "requirements", "expected": "list"},
+    )
+
+
+def test_lines_are_found_past_comments_quoted_headers_and_multi_line_text():
+    text = DEMO.replace("[documents.kk]", '# [documents.fake]\n[ documents . "kk" ] # the card', 1)
+    text = text.replace(
+        'accept = { id = "Fotokopi jelas.", en = "A legible copy." }',
+        'accept.id = """Fotokopi\n[jelas]\nid = 1"""\naccept.en = \'\'\'A legible\ncopy.\'\'\'\n"colour" = 1',
+        1,
+    )
+    colour = line_of(text, '"colour" = 1')
+    code, where, params, _ = refused_rules(text)
+    assert (code, where, params["path"]) == (
+        "rules.unknown_key",
+        f"demo.toml:{colour}",
+        "requirements[1].colour",
+    )
+    shelf = text.replace(KK_TITLE, KK_TITLE + "\nshelf = 2", 1)
+    code, where, params, _ = refused_rules(shelf)
+    assert (code, where, params["path"]) == (
+        "rules.unknown_key",
+        f"demo.toml:{line_of(shelf, 'shelf = 2')}",
+        "documents.kk.shelf",
+    )
+
+
+def texts(indonesian: str, english: str) -> dict[str, str]:
+    return {"id": indonesian, "en": english}
+
+
+def test_the_sample_file_is_read_whole_into_its_rules():
+    kk = Requirement(
+        "kk",
+        (),
+        texts("Menunjukkan anggota keluarga.", "Shows the family members."),
+        texts("Fotokopi jelas.", "A legible copy."),
+    )
+    spp = Requirement(
+        "spp",
+        (Condition("private_school", (True,)), Condition("level", ("sma",))),
+        texts("Sekolah swasta memungut SPP.", "Private schools charge fees."),
+        texts("Surat asli dari sekolah.", "The school's original letter."),
+    )
+    assert parse_rules(DEMO.replace('version = "1"', "version = 3"), "demo.toml") == ProgramRules(
+        program="demo",
+        name=texts("Program Contoh", "Demo Programme"),
+        version="3",
+        facts=(
+            Fact(
+                "level",
+                texts("Jenjang sekolah?", "School level?"),
+                FactKind.CHOICE,
+                (
+                    Choice("sd", texts("SD", "Primary")),
+                    Choice("sma", texts("SMA", "Senior secondary")),
+                ),
+            ),
+            Fact("private_school", texts("Sekolah swasta?", "Private school?"), FactKind.BOOLEAN),
+        ),
+        documents=(
+            Document("kk", texts("Kartu Keluarga", "Family card")),
+            Document("spp", texts("Rincian SPP", "School fee statement")),
+        ),
+        stages=(
+            Stage(1, texts("Tahap 1", "Stage 1"), texts("Januari", "January"), (kk,)),
+            Stage(2, texts("Tahap 2", "Stage 2"), texts("Juli", "July"), (kk, spp)),
+        ),
+        source="demo.toml",
+    )
