@@ -6,9 +6,10 @@ the handlers. Nothing happens at import; `create_app` builds, the lifespan opens
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import AttachmentQuery, EnrollRequest, ErrorCode, PushRequest
-from sync.server import changes, migrations
+from sync.server import changes, migrations, uploads
 from sync.server.attachments import BlobStore, DirectoryStore
 from sync.server.console import mount_console
 from sync.server.errors import RequestError
@@ -65,7 +66,13 @@ def create_app(
                 clock=clock,
             )
             log.info("server ready database=%s", database.dialect)
-            yield
+            sweeper = asyncio.create_task(_sweep_abandoned_uploads(app.state.lengkap))
+            try:
+                yield
+            finally:
+                sweeper.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sweeper
         finally:
             database.close()
 
@@ -81,6 +88,18 @@ def create_app(
     _add_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+async def _sweep_abandoned_uploads(state: ServerState) -> None:
+    """At start and then every sweep interval: delete unfinished uploads left too long."""
+    age = state.settings.abandoned_upload_age.total_seconds()
+    interval = max(1.0, state.settings.upload_sweep_interval.total_seconds())
+    while True:
+        try:
+            await asyncio.to_thread(uploads.sweep_abandoned, state.store, age)
+        except OSError:
+            log.exception("sweeping abandoned uploads failed; trying again next interval")
+        await asyncio.sleep(interval)
 
 
 def app_from_environment() -> FastAPI:

@@ -11,11 +11,12 @@ import contextlib
 import hashlib
 import os
 import secrets
+import shutil
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from sync.protocol import ErrorCode
 from sync.server.errors import RequestError
@@ -58,6 +59,13 @@ def _fsync_all(paths: list[Path]) -> None:
         future.result()
 
 
+class Pending(NamedTuple):
+    """One device's unfinished uploads: how many, and the bytes they announced in all."""
+
+    count: int
+    declared_bytes: int
+
+
 class BlobStore(Protocol):
     """What the server needs of an attachment store; every method is safe to call concurrently."""
 
@@ -69,8 +77,26 @@ class BlobStore(Protocol):
         """Bytes of an unfinished upload held so far (0 when there is none)."""
         ...
 
-    def append(self, sha256: str, offset: int, total: int, chunk: bytes) -> int:
-        """Add `chunk` at `offset`; returns the bytes now held. RequestError on a bad offset."""
+    def append(
+        self, sha256: str, offset: int, total: int, chunk: bytes, owner: int | None = None
+    ) -> int:
+        """Add `chunk` at `offset`; returns the bytes now held. RequestError on a bad offset.
+
+        `owner` (the device) is recorded when the upload starts, for `pending()`.
+        """
+        ...
+
+    def pending(self, owner: int) -> Pending:
+        """The unfinished uploads `owner` started and has not finished or lost."""
+        ...
+
+    def sweep(self, older_than: float) -> int:
+        """Delete unfinished uploads untouched since `older_than` (a time.time() value);
+        returns how many."""
+        ...
+
+    def free_bytes(self) -> int | None:
+        """Space left where objects are written; None when the store cannot tell (or need not)."""
         ...
 
     def commit(self, sha256: str, total: int) -> int:
@@ -99,6 +125,10 @@ class BlobStore(Protocol):
     def open(self, sha256: str) -> BinaryIO:
         """The complete object's bytes, for the console and exports."""
         ...
+
+
+def _is_sha256(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
 class DirectoryStore:
@@ -132,12 +162,16 @@ class DirectoryStore:
         except FileNotFoundError:
             return 0
 
-    def append(self, sha256: str, offset: int, total: int, chunk: bytes) -> int:
+    def append(
+        self, sha256: str, offset: int, total: int, chunk: bytes, owner: int | None = None
+    ) -> int:
         with self._locked(sha256) as handle:
             held = handle.seek(0, os.SEEK_END)
             declared = self._declared_total(sha256)
             if held == 0 or declared is None:
-                self._total(sha256).write_text(str(total))
+                # The size file also names who started the upload: quotas count by device.
+                owned = "" if owner is None else f" {owner}"
+                self._total(sha256).write_text(f"{total}{owned}")
             elif declared != total:
                 # The device changed its mind about the file's size: the bytes held are not
                 # part of this upload, so start again rather than mix two files.
@@ -225,10 +259,51 @@ class DirectoryStore:
     def open(self, sha256: str) -> BinaryIO:
         return self._object(sha256).open("rb")
 
+    def pending(self, owner: int) -> Pending:
+        count = declared = 0
+        wanted = str(owner)
+        for entry in os.scandir(self.partial):
+            if not entry.name.endswith(".total"):
+                continue
+            try:
+                fields = Path(entry.path).read_text().split()
+            except FileNotFoundError:  # finished or discarded meanwhile
+                continue
+            if len(fields) == 2 and fields[1] == wanted and fields[0].isdigit():
+                count += 1
+                declared += int(fields[0])
+        return Pending(count, declared)
+
+    def sweep(self, older_than: float) -> int:
+        # By the newest change among an upload's files: a device still resuming keeps its bytes.
+        newest: dict[str, float] = {}
+        for entry in os.scandir(self.partial):
+            try:
+                changed = entry.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            key = entry.name.split(".", 1)[0]
+            newest[key] = max(changed, newest.get(key, 0.0))
+        swept = 0
+        for key, changed in newest.items():
+            if changed >= older_than:
+                continue
+            if _is_sha256(key):
+                with self._locked(key):  # not while a chunk is being appended
+                    self._remove(key)
+            for leftover in self.partial.glob(f"{key}.*"):  # half-written .whole files
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            swept += 1
+        return swept
+
+    def free_bytes(self) -> int | None:
+        return shutil.disk_usage(self.root).free
+
     def _declared_total(self, sha256: str) -> int | None:
         try:
-            return int(self._total(sha256).read_text())
-        except (FileNotFoundError, ValueError):
+            return int(self._total(sha256).read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
             return None
 
     def _remove(self, sha256: str) -> None:

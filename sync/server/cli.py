@@ -24,7 +24,8 @@ import click
 from kiosk.errors import KioskError
 from kiosk.i18n import text
 from kiosk.localized_cli import LocalizedProgram, lang_option
-from sync.server import devices, migrations, records, roster, rules
+from sync.server import devices, migrations, records, roster, rules, uploads
+from sync.server.attachments import DirectoryStore
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
 from sync.server.staff import accounts, cases, operators
@@ -225,6 +226,30 @@ def device_revoke(name: str, db_url: str | None, data_dir: str | None, lang: str
     with _database(db_url, data_dir) as database:
         revoked = devices.revoke(database, name, now=utc_now())
     click.echo(text("server.cli.revoked", lang, name=revoked.name))
+
+
+@cli.group("uploads")
+def uploads_group() -> None:
+    """Unfinished photo uploads."""
+
+
+@uploads_group.command("sweep")
+@click.option(
+    "--older-than-hours",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Delete unfinished uploads untouched this long (default: the server's setting, 72).",
+)
+@server_options
+def uploads_sweep(
+    older_than_hours: float | None, db_url: str | None, data_dir: str | None, lang: str
+) -> None:
+    """Delete abandoned unfinished uploads now (the server also does so at start and hourly)."""
+    settings = _settings(db_url, data_dir)
+    default = settings.abandoned_upload_age.total_seconds()
+    age = default if older_than_hours is None else older_than_hours * 3600
+    swept = uploads.sweep_abandoned(DirectoryStore(settings.attachments_dir), age)
+    click.echo(text("server.cli.uploads_swept", lang, count=swept))
 
 
 @device.command("list")

@@ -100,6 +100,17 @@ async def device_in_turn(
 AuthenticatedDevice = Annotated[Device, Depends(device_in_turn)]
 
 
+def upload_rules(state: ServerState) -> uploads.UploadRules:
+    """Per-device quotas on unfinished uploads and the free space kept on the disk."""
+    settings = state.settings
+    return uploads.UploadRules(
+        pending_count=settings.pending_uploads_per_device,
+        pending_bytes=settings.pending_upload_bytes_per_device,
+        min_free_bytes=settings.min_free_bytes,
+        retry_after=settings.retry_after_seconds,
+    )
+
+
 def pace(state: ServerState) -> BodyPace:
     """How slowly a request body may arrive before it is answered 408."""
     settings = state.settings
@@ -283,6 +294,7 @@ async def put_chunk(
                 total=total,
                 chunk=chunk,
                 now=state.clock(),
+                rules=upload_rules(state),
             )
         )
 
@@ -317,6 +329,7 @@ async def post_bundle(
                 device_id=device.id,
                 body=body,
                 now=state.clock(),
+                rules=upload_rules(state),
             )
         )
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -30,6 +32,53 @@ from sync.server.storage import Database, attachments
 
 log = logging.getLogger("lengkap.server.uploads")
 _SHA256 = re.compile(SHA256_PATTERN)
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """What one device may leave unfinished, and how much disk must stay free.
+
+    Unfinished uploads are bounded per device by count and by the sizes they announce, so one
+    device cannot fill the disk with uploads it never finishes; the sweep removes abandoned ones.
+    """
+
+    pending_count: int
+    pending_bytes: int
+    min_free_bytes: int
+    retry_after: float
+
+
+def check_room(store: BlobStore, rules: UploadRules, incoming: int) -> None:
+    """507 storage_full when keeping `incoming` more bytes would leave less than the minimum free."""
+    free = store.free_bytes()
+    if free is not None and free - incoming < rules.min_free_bytes:
+        log.warning("attachment storage nearly full: %d bytes free", free)
+        raise RequestError(ErrorCode.STORAGE_FULL, "storage full")
+
+
+def _check_quota(store: BlobStore, rules: UploadRules, device_id: int, total: int) -> None:
+    """429 upload_quota when a new unfinished upload would take the device past its quota."""
+    pending = store.pending(device_id)
+    if pending.count < rules.pending_count and (
+        pending.declared_bytes + total <= rules.pending_bytes
+    ):
+        return
+    log.info("upload quota reached device_id=%d unfinished=%d", device_id, pending.count)
+    raise RequestError(
+        ErrorCode.UPLOAD_QUOTA,
+        "unfinished uploads",
+        retry_after=rules.retry_after,
+        count=rules.pending_count,
+        megabytes=rules.pending_bytes // (1024 * 1024),
+    )
+
+
+def sweep_abandoned(store: BlobStore, age_seconds: float) -> int:
+    """Delete unfinished uploads untouched for `age_seconds`; returns how many."""
+    swept = store.sweep(time.time() - age_seconds)
+    if swept:
+        log.info("abandoned uploads removed: %d", swept)
+    return swept
 
 
 def check_sha256(value: str) -> str:
@@ -98,8 +147,13 @@ def receive_chunk(
     total: int,
     chunk: bytes,
     now: datetime,
+    rules: UploadRules | None = None,
 ) -> AttachmentStatus:
-    """Append one chunk; on the last one check size and hash and register the attachment."""
+    """Append one chunk; on the last one check size and hash and register the attachment.
+
+    With `rules`: 507 when the disk is nearly full, 429 when a new unfinished upload would take
+    the device past its quota.
+    """
     check_sha256(sha256)
     if total > limits.max_attachment_bytes:
         raise RequestError(
@@ -113,14 +167,19 @@ def receive_chunk(
         return done
     if not chunk:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "empty chunk", field="body")
+    whole = offset == 0 and len(chunk) == total
+    if rules is not None:
+        check_room(store, rules, len(chunk))
+        if not whole and store.received(sha256) == 0:
+            _check_quota(store, rules, device_id, total)
     try:
-        if offset == 0 and len(chunk) == total:
+        if whole:
             # The whole photo in one chunk, as most are: checked in memory, written once.
             size = store.put_whole(sha256, chunk)
             if store.received(sha256):
                 store.discard(sha256)  # an earlier, cut upload of the same photo
         else:
-            held = store.append(sha256, offset, total, chunk)
+            held = store.append(sha256, offset, total, chunk, owner=device_id)
             if held < total:
                 return AttachmentStatus(sha256=sha256, received=held, complete=False)
             size = store.commit(sha256, total)
@@ -145,6 +204,7 @@ def receive_bundle(
     device_id: int,
     body: bytes,
     now: datetime,
+    rules: UploadRules | None = None,
 ) -> BundleResponse:
     """Several whole photos from one request, answered photo by photo.
 
@@ -169,6 +229,8 @@ def receive_bundle(
     held = {part.sha256: store.size(part.sha256) for part in parts}
     fresh = [(part.sha256, chunk) for part, chunk in zip(parts, data, strict=True)]
     fresh = [(sha256, chunk) for sha256, chunk in fresh if held[sha256] is None]
+    if rules is not None:
+        check_room(store, rules, sum(len(chunk) for _sha256, chunk in fresh))
     outcome = store.put_many(fresh)
     results: list[BundlePartResult] = []
     events: list[tuple[str, str, str | None]] = []
