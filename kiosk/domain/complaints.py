@@ -103,6 +103,42 @@ def deadlines_for(category: ComplaintCategory, filed_at: datetime) -> Deadlines:
 
 
 @dataclass(frozen=True)
+class ClockTolerance:
+    """How far a device's stated filing time may sit from the moment the server received the
+    complaint and still be believed. Ahead: device clocks run a little fast, never by days.
+    Behind: a kiosk may stay offline, or in a drawer, for months before it syncs."""
+
+    ahead: timedelta = timedelta(hours=1)
+    behind: timedelta = timedelta(days=730)
+
+
+DEFAULT_CLOCK_TOLERANCE = ClockTolerance()
+
+
+@dataclass(frozen=True)
+class ServerDeadlines:
+    """The deadlines the server keeps for a complaint, and what they were counted from."""
+
+    deadlines: Deadlines
+    counted_from: datetime
+    stated_filing_plausible: bool
+
+
+def deadlines_on_receipt(
+    category: ComplaintCategory,
+    stated_filed_at: datetime,
+    received_at: datetime,
+    tolerance: ClockTolerance,
+) -> ServerDeadlines:
+    """Deadlines from the device's stated filing time when it is believable next to the server's
+    receipt time (both aware), else from the receipt time: a device clock at 2000 must not
+    escalate a complaint at once, nor one at 2099 keep it from ever falling due."""
+    plausible = received_at - tolerance.behind <= stated_filed_at <= received_at + tolerance.ahead
+    start = stated_filed_at if plausible else received_at
+    return ServerDeadlines(deadlines_for(category, start), start, plausible)
+
+
+@dataclass(frozen=True)
 class Complainant:
     name: str
     nik: str | None = None

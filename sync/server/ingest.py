@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from kiosk.domain.complaints import DEFAULT_CLOCK_TOLERANCE, ClockTolerance
 from sync.protocol import ErrorCode, OutboxRecord, RecordResult, RecordStatus
 from sync.server import audit, uploads
 from sync.server.attachments import BlobStore
@@ -52,6 +53,7 @@ def push_records(
     *,
     now: datetime,
     store: BlobStore | None = None,
+    clock_tolerance: ClockTolerance = DEFAULT_CLOCK_TOLERANCE,
 ) -> list[RecordResult]:
     """Results in the batch's order, one per record.
 
@@ -59,7 +61,7 @@ def push_records(
     so the device uploads it again instead of the record pointing at nothing.
     """
     arrivals = [
-        Arrival(index, record, record.fingerprint, validate(record, rules, now.date()))
+        Arrival(index, record, record.fingerprint, validate(record, rules, now, clock_tolerance))
         for index, record in enumerate(batch)
     ]
     # Client-id order everywhere: the row locks of two overlapping batches never cross.

@@ -17,7 +17,13 @@ from typing import Any, NoReturn, Protocol
 
 from kiosk.banks import account_lengths
 from kiosk.domain.accounts import parse_bank_account
-from kiosk.domain.complaints import ComplaintCategory, deadlines_for
+from kiosk.domain.complaints import (
+    DEFAULT_CLOCK_TOLERANCE,
+    ClockTolerance,
+    ComplaintCategory,
+    deadlines_for,
+    deadlines_on_receipt,
+)
 from kiosk.domain.findings import Finding
 from kiosk.domain.identity import Role, parse_kk, parse_nik
 from kiosk.domain.register_numbers import RegisterNumberError, parse_register_number
@@ -114,9 +120,14 @@ class CheckedSurvey:
 
 
 def validate(
-    record: OutboxRecord, rules: RuleSource, today: date
+    record: OutboxRecord,
+    rules: RuleSource,
+    received_at: datetime,
+    clock_tolerance: ClockTolerance = DEFAULT_CLOCK_TOLERANCE,
 ) -> CheckedRecord | CheckedSurvey | Rejection:
-    """The server's own reading of `record`: checked, or the first reason to refuse it."""
+    """The server's own reading of `record`, received at `received_at` (the server's clock):
+    checked, or the first reason to refuse it."""
+    today = received_at.date()
     try:
         body = _Fields(record.body, "")
         schema = body.raw.get("schema")
@@ -133,7 +144,7 @@ def validate(
             return _submission(record, body, rules, today)
         if record.kind == "survey":
             return _survey(record, body)
-        return _complaint(record, body, rules, today)
+        return _complaint(record, body, rules, received_at, clock_tolerance)
     except _Refused as refused:
         return refused.rejection
 
@@ -197,8 +208,13 @@ def _submission(
 
 
 def _complaint(
-    record: OutboxRecord, body: _Fields, rules: RuleSource, today: date
+    record: OutboxRecord,
+    body: _Fields,
+    rules: RuleSource,
+    received_at: datetime,
+    tolerance: ClockTolerance,
 ) -> CheckedRecord:
+    today = received_at.date()
     body.refuse_unknown(COMPLAINT_FIELDS)
     register_number = body.register_number("register_number")
     category_text = body.text("category")
@@ -223,12 +239,18 @@ def _complaint(
         _rules(rules, program, "program")
     if body.optional_text("related_register_number") is not None:
         body.register_number("related_register_number")
-    filed_at = body.moment("filed_at")
+    filed_at = body.aware_moment("filed_at")
     device_dates = (body.moment("first_response_due"), body.moment("resolution_due"))
-    deadlines = deadlines_for(category, filed_at)
+    # The device's clock is stated evidence, not the server's: the deadlines start at the
+    # receipt when the stated filing time is not believable (deadlines_on_receipt).
+    kept = deadlines_on_receipt(category, filed_at, received_at, tolerance)
+    stated = deadlines_for(category, filed_at)
     server_verdict = {
-        "first_response_due": deadlines.first_response.isoformat(),
-        "resolution_due": deadlines.resolution.isoformat(),
+        "first_response_due": kept.deadlines.first_response.isoformat(),
+        "resolution_due": kept.deadlines.resolution.isoformat(),
+        "deadlines_from": "filed_at" if kept.stated_filing_plausible else "received_at",
+        "filed_at_stated": filed_at.isoformat(),
+        "filed_at_plausible": kept.stated_filing_plausible,
     }
     return CheckedRecord(
         register_number=register_number,
@@ -239,7 +261,8 @@ def _complaint(
             "resolution_due": device_dates[1].isoformat(),
         },
         server_verdict=server_verdict,
-        agrees=device_dates == (deadlines.first_response, deadlines.resolution),
+        agrees=kept.stated_filing_plausible
+        and device_dates == (stated.first_response, stated.resolution),
     )
 
 
@@ -256,10 +279,7 @@ def _survey(record: OutboxRecord, body: _Fields) -> CheckedSurvey:
     language = body.text("language")
     if not _LANGUAGE.fullmatch(language):
         raise _Refused("server.reject.bad_language", "language")
-    answered_at = body.moment("answered_at")
-    if answered_at.tzinfo is None:
-        # A time without its zone could be any of three Indonesian ones: refuse rather than guess.
-        raise _Refused("server.reject.bad_datetime", "answered_at")
+    answered_at = body.aware_moment("answered_at")
     return CheckedSurvey(
         score=score, flow=flow, language=language, answered_at=answered_at.astimezone(UTC)
     )
@@ -333,6 +353,14 @@ class _Fields:
             return datetime.fromisoformat(value)
         except ValueError:
             raise _Refused("server.reject.bad_datetime", self.where(key)) from None
+
+    def aware_moment(self, key: str) -> datetime:
+        """A moment with its zone: one without could be any of three Indonesian ones, and
+        the server refuses rather than guess."""
+        value = self.moment(key)
+        if value.tzinfo is None:
+            raise _Refused("server.reject.bad_datetime", self.where(key))
+        return value
 
     def register_number(self, key: str) -> str:
         try:

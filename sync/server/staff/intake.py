@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, text, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 
+from kiosk.domain.complaints import ComplaintCategory, deadlines_for
 from sync.server.staff import rollup
 from sync.server.staff.checks import mismatch_flags, roster_mismatches
 from sync.server.storage import (
@@ -64,6 +65,24 @@ def _moment(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _complaint_deadlines(
+    body: Mapping[str, Any], verdict: Mapping[str, Any], received_at: datetime
+) -> dict[str, datetime]:
+    """The server's own deadlines, never the device's. A verdict without them in a zone (a record
+    kept before the server checked the zone) counts from the receipt, not from the device's clock.
+    """
+    first_response = _moment(verdict.get("first_response_due"))
+    resolution = _moment(verdict.get("resolution_due"))
+    if first_response is None or resolution is None:
+        try:
+            category = ComplaintCategory(body.get("category"))
+        except ValueError:
+            category = ComplaintCategory.OTHER
+        counted = deadlines_for(category, received_at)
+        first_response, resolution = counted.first_response, counted.resolution
+    return {"first_response_due": first_response, "due_at": resolution}
+
+
 def new_case(
     record: Mapping[str, Any], *, area: str, roster_entry: Mapping[str, Any] | None
 ) -> NewCase:
@@ -95,10 +114,7 @@ def new_case(
         values.update(
             category=body.get("category"),
             severity="normal",
-            # The server's own deadlines: it never trusts a device's verdict.
-            first_response_due=_moment(verdict.get("first_response_due"))
-            or _moment(body.get("first_response_due")),
-            due_at=_moment(verdict.get("resolution_due")) or _moment(body.get("resolution_due")),
+            **_complaint_deadlines(body, verdict, received_at),
         )
     return NewCase(values, missing)
 
