@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.findings import warning
-from kiosk.domain.names import NameMatch, NameVerdict, compare_names
+from kiosk.domain.names import NameMatch, NameVerdict, compare_names, name_key
 
 MATCH, REVIEW, NO_MATCH = NameVerdict.MATCH, NameVerdict.REVIEW, NameVerdict.NO_MATCH
 
@@ -141,3 +141,8 @@ def said(code: str, **params: str | int):
 )
 def test_two_written_names_compare_to_exactly_this_verdict_score_and_reasons(a, b, expected):
     assert compare_names(a, b) == expected
+
+
+def test_a_lone_m_stays_an_initial_but_a_leading_m_before_a_name_is_muhammad():
+    assert name_key("M") == "M"
+    assert name_key("M. Rizki") == "MUHAMMAD RIZKI"
