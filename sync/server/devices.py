@@ -21,7 +21,7 @@ from kiosk.domain.register_numbers import ALPHABET, DEVICE_CODE_LENGTH
 from sync.protocol import ErrorCode
 from sync.server import audit
 from sync.server.errors import AdminError, RequestError
-from sync.server.storage import Database, devices, enrollment_codes
+from sync.server.storage import Database, device_codes, devices, enrollment_codes
 
 CREDENTIAL_BYTES = 32
 ENROLLMENT_CODE_LENGTH = 12  # 12 of 31 characters: about 59 bits, typed once, expiring, single use
@@ -117,10 +117,12 @@ def _device_by_name(connection: Connection, name: str) -> Device | None:
 
 
 def _new_device_code(connection: Connection) -> str:
+    """A code no device has, nor numbered with before it enrolled (sync/server/numbering.py)."""
     while True:  # 31**6 codes: a clash is rare, and the unique constraint backs this check
         code = _random_text(DEVICE_CODE_LENGTH)
-        taken = connection.execute(select(devices.c.id).where(devices.c.device_code == code))
-        if taken.first() is None:
+        assigned = select(devices.c.id).where(devices.c.device_code == code)
+        learnt = select(device_codes.c.device_id).where(device_codes.c.code == code)
+        if connection.execute(assigned.union_all(learnt)).first() is None:
             return code
 
 

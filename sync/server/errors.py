@@ -139,6 +139,7 @@ class StaffError(ServerError):
         ├── StaleEdit              someone else changed the case since it was read
         ├── TransitionNotAllowed   the case's state does not allow this action
         ├── StaffNotFound          no such staff account (or case)
+        ├── AmbiguousNumber        several records share the register number (an old database)
         └── BadFilter              a filter or export parameter that cannot be read
 
     `code` is stable (tests and the console match on it); the sentence is `staff.error.<code>`.
@@ -184,6 +185,20 @@ class TransitionNotAllowed(StaffError):
         )
         self.action = action
         self.state = state
+
+
+class AmbiguousNumber(StaffError):
+    """Several records carry one register number (an old database): which is meant is unknown.
+
+    Names the number only, never the devices or people behind the records.
+    """
+
+    def __init__(self, register_number: str) -> None:
+        super().__init__(
+            "ambiguous_number",
+            f"{register_number}: several records",
+            register_number=register_number,
+        )
 
 
 class StaffNotFound(StaffError):

@@ -12,7 +12,8 @@ what is compared and the answers, is in ingest_kinds.py. Per client id:
   success the device trusts, while refusing both leaves nothing wrong on the server and puts the
   record in front of a person, as any other conflict does;
 - otherwise: a record that fails re-validation is `rejected` (it never blocks the ones behind
-  it), one whose photos are not all here `retry`, else it is inserted.
+  it), one whose photos are not all here `retry`, one whose register number the device may not
+  use, or that another record holds, `rejected` (numbering.py), else it is inserted.
 
 A batch costs a fixed number of round trips, not two per record: one SELECT of the ids already
 stored, one INSERT ... ON CONFLICT DO NOTHING RETURNING and one audit INSERT per kind, each sent
@@ -34,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.domain.complaints import DEFAULT_CLOCK_TOLERANCE, ClockTolerance
 from sync.protocol import ErrorCode, OutboxRecord, RecordResult, RecordStatus
-from sync.server import audit, uploads
+from sync.server import audit, numbering, uploads
 from sync.server.attachments import BlobStore
 from sync.server.devices import Device
 from sync.server.errors import Nested, localised
@@ -119,7 +120,7 @@ def _take(
     for client_id, same_id in copies.items():
         if client_id in stored:
             for arrival in same_id:
-                results[arrival.index] = _compare(kind, stored[client_id], arrival)
+                results[arrival.index] = _compare(kind, stored[client_id], arrival, device)
             continue
         first = same_id[0]
         if any(kind.identity(other) != kind.identity(first) for other in same_id[1:]):
@@ -132,16 +133,26 @@ def _take(
                 results[arrival.index] = refused
             continue
         planned.append(first)
+    screened = kind.screen(database, connection, device, planned, now) if planned else {}
+    for first in planned:
+        if first.client_id in screened:
+            for arrival in copies[first.client_id]:
+                results[arrival.index] = _rejected(arrival.client_id, screened[first.client_id])
+    planned = [first for first in planned if first.client_id not in screened]
     if not planned:
         return results
     inserted = _insert_ignoring_duplicates(database, connection, kind, planned, device, now)
     raced = [arrival.client_id for arrival in planned if arrival.client_id not in inserted]
     # Another process stored these ids between our SELECT and our INSERT: compare with theirs.
+    # An id nobody stored was skipped for its register number, taken by a push meanwhile.
     stored_by_others = kind.read(connection, raced) if raced else {}
     for first in planned:
         for arrival in copies[first.client_id]:
             if first.client_id in stored_by_others:
-                results[arrival.index] = _compare(kind, stored_by_others[first.client_id], arrival)
+                theirs = stored_by_others[first.client_id]
+                results[arrival.index] = _compare(kind, theirs, arrival, device)
+            elif first.client_id in raced:
+                results[arrival.index] = _rejected(arrival.client_id, numbering.TAKEN)
             elif arrival is first:
                 results[arrival.index] = kind.accepted(arrival)
             else:
@@ -167,15 +178,16 @@ def _refused(kind: StoredKind, arrival: Arrival, present: set[str]) -> RecordRes
     return None
 
 
-def _compare(kind: StoredKind, existing: Stored, arrival: Arrival) -> RecordResult:
+def _compare(kind: StoredKind, existing: Stored, arrival: Arrival, device: Device) -> RecordResult:
     if existing.identity == kind.identity(arrival):
         return _duplicate(arrival, existing.register_number)
     return RecordResult(
         client_id=arrival.client_id,
         status=RecordStatus.CONFLICT,
         code=ErrorCode.CONFLICT,
-        message=kind.conflict(existing),
-        register_number=existing.register_number,
+        message=kind.conflict(existing, device),
+        # Another device's number is its business: the answer names only what this one stored.
+        register_number=existing.register_number if existing.device_id == device.id else None,
     )
 
 

@@ -9,7 +9,7 @@ fingerprint, so those columns are what a resend must match.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +18,10 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from sync.protocol import LocalisedText, OutboxRecord, RecordResult, RecordStatus
+from sync.server import numbering
 from sync.server.devices import Device
 from sync.server.errors import localised
-from sync.server.storage import devices, dumps, records, survey_answers
+from sync.server.storage import Database, dumps, records, survey_answers
 from sync.server.validation import CheckedRecord, CheckedSurvey, Rejection
 
 INITIAL_STATE = "synced"  # what the device shows once the server has a record
@@ -52,7 +53,7 @@ class Stored:
 
     identity: Any
     register_number: str | None = None
-    device_code: str | None = None
+    device_id: int | None = None
     received_at: datetime | None = None
 
 
@@ -65,8 +66,13 @@ class StoredKind:
     read: Callable[[Connection, Iterable[str]], dict[str, Stored]]
     row: Callable[[Arrival, Device, datetime], dict[str, Any]]
     accepted: Callable[[Arrival], RecordResult]
-    conflict: Callable[[Stored], LocalisedText]
+    conflict: Callable[[Stored, Device], LocalisedText]
     photos: Callable[[Arrival], frozenset[str]]
+    # Refusals, by client id, of records new to the server that their content alone cannot tell
+    # (a register number the device may not use); empty for kinds without such a rule.
+    screen: Callable[
+        [Database, Connection, Device, Sequence[Arrival], datetime], dict[str, Rejection]
+    ] = lambda database, connection, device, arrivals, now: {}
 
 
 def slices(values: Collection[str]) -> Iterable[list[str]]:
@@ -115,16 +121,14 @@ def _read_records(connection: Connection, client_ids: Iterable[str]) -> dict[str
                 records.c.fingerprint,
                 records.c.register_number,
                 records.c.received_at,
-                devices.c.device_code,
-            )
-            .join(devices, devices.c.id == records.c.device_id)
-            .where(records.c.client_id.in_(part))
+                records.c.device_id,
+            ).where(records.c.client_id.in_(part))
         ).mappings()
         for row in rows:
             found[row["client_id"]] = Stored(
                 identity=row["fingerprint"],
                 register_number=row["register_number"],
-                device_code=row["device_code"],
+                device_id=row["device_id"],
                 received_at=row["received_at"],
             )
     return found
@@ -153,15 +157,29 @@ def _disagreement(checked: CheckedRecord) -> LocalisedText | None:
     return localised("server.result.accepted_incomplete", documents=missing)
 
 
-def _record_conflict(existing: Stored) -> LocalisedText:
-    """Names the device that stored the record first (issue 11: it should not, for another's)."""
+def _record_conflict(existing: Stored, device: Device) -> LocalisedText:
+    """What the device stored under this client id, when it was this device; nothing about
+    another device's record (its number, its device, its time): the client id alone is known."""
+    if existing.device_id != device.id:
+        return localised("server.result.conflict_elsewhere")
     assert existing.received_at is not None
     return localised(
         "server.result.conflict",
         register_number=existing.register_number,
-        device=existing.device_code,
+        device=device.device_code,
         received_at=existing.received_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def _screen_numbers(
+    database: Database,
+    connection: Connection,
+    device: Device,
+    arrivals: Sequence[Arrival],
+    now: datetime,
+) -> dict[str, Rejection]:
+    numbers = {a.client_id: a.register_number for a in arrivals if a.register_number is not None}
+    return numbering.screen(database, connection, device, numbers, now)
 
 
 RECORDS = StoredKind(
@@ -172,6 +190,7 @@ RECORDS = StoredKind(
     accepted=_record_accepted,
     conflict=_record_conflict,
     photos=_record_photos,
+    screen=_screen_numbers,
 )
 
 
@@ -228,7 +247,7 @@ SURVEYS = StoredKind(
     accepted=lambda arrival: RecordResult(
         client_id=arrival.client_id, status=RecordStatus.ACCEPTED
     ),
-    conflict=lambda existing: localised("server.result.survey_conflict"),
+    conflict=lambda existing, device: localised("server.result.survey_conflict"),
     photos=lambda arrival: frozenset(),
 )
 

@@ -117,6 +117,9 @@ records = Table(
     Column("kind", String(16), nullable=False),
     Column("device_id", ForeignKey("devices.id"), nullable=False),
     Column("register_number", String(32), nullable=False, index=True),
+    # 0 for every record; 1, 2, ... only for the later of several records that shared a number
+    # before migration 0004 made numbers unique (kept, never routed to: see numbering.py).
+    Column("register_clash", SmallInteger, nullable=False, default=0, server_default="0"),
     Column("program", String(64)),
     Column("fingerprint", String(64), nullable=False),
     Column("body", Text, nullable=False),  # the record's canonical JSON, as the device sent it
@@ -132,7 +135,18 @@ records = Table(
     # Bumped by every staff change: two staff editing one case get StaleEdit, not an overwrite.
     Column("version", Integer, nullable=False, default=1, server_default="1"),
     Index(None, "kind", "received_at"),
+    Index("uq_records_register_number", "register_number", "register_clash", unique=True),
     sqlite_autoincrement=True,
+)
+
+# The random device code a kiosk numbered its records with before it enrolled, learnt at its
+# first push and tied to it: no other device may use it, and no device is assigned it.
+device_codes = Table(
+    "device_codes",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("device_id", ForeignKey("devices.id"), nullable=False, index=True),
+    Column("learnt_at", UtcDateTime, nullable=False),
 )
 
 attachments = Table(

@@ -20,6 +20,7 @@ from sync.server.staff.intake import catch_up
 from sync.server.staff.roles import Role
 from sync.server.storage import audit, case_daily, changes, records, utc_now
 from sync.server.storage import cases as case_rows
+from sync.server.storage import devices as device_rows
 from tests.server.records import complaint_record, push_body, submission_record
 from tests.staff.helpers import push
 
@@ -219,6 +220,23 @@ def test_a_rejection_from_the_command_line_needs_a_message_for_the_person(db, de
     assert _staff_audit(db, record.client_id) == [] and _feed(db, record.client_id) == []
 
 
+def _copy_under_another_device(db, record, other_device, client_id):
+    """A second row with `record`'s number, as a database from before migration 0004 may hold
+    (a device then could push another device's number); pushing one now is refused."""
+    with db.write() as connection:
+        row = dict(
+            connection.execute(select(records).where(records.c.client_id == record.client_id))
+            .mappings()
+            .one()
+        )
+        other_id = connection.execute(
+            select(device_rows.c.id).where(device_rows.c.name == other_device.name)
+        ).scalar_one()
+        del row["id"]
+        row.update(client_id=client_id, device_id=other_id, register_clash=1)
+        connection.execute(records.insert().values(**row))
+
+
 def test_a_number_two_records_share_is_refused_naming_only_the_number(db, device, live_server, run):
     first = submission_record(device.device_code)
     other_device = live_server.enroll(area="32.01")
@@ -228,7 +246,8 @@ def test_a_number_two_records_share_is_refused_naming_only_the_number(db, device
     push(device, first)
     with other_device.client() as client:
         answer = client.post("/v1/push", json=push_body(second))
-    assert answer.json()["results"][0]["status"] == "accepted"  # issue 11 will refuse this
+    assert answer.json()["results"][0]["status"] == "rejected"  # issue 11: not its number
+    _copy_under_another_device(db, first, other_device, second.client_id)
     number = first.body["register_number"]
     refused = run("record", "set-state", number, "verified", code=1)
     assert number in refused and "nothing was changed" in refused

@@ -24,6 +24,7 @@ from kiosk.i18n import text
 from sync.protocol import ChangeKind
 from sync.server import changes
 from sync.server.errors import (
+    AmbiguousNumber,
     Nested,
     PermissionDenied,
     StaffError,
@@ -67,7 +68,12 @@ def find_case(
     connection: Connection, register_number: str, kind: str, *, open_missing: bool = True
 ) -> LoadedCase | None:
     """The case of `register_number`; its row is opened if it had none yet (in a write), else
-    the LoadedCase has an empty `case`."""
+    the LoadedCase has an empty `case`.
+
+    Numbers are unique since migration 0004, but an older database may hold one twice: such a
+    number is refused (AmbiguousNumber), never routed to one of the records. Whatever acts on
+    the case afterwards goes by its record id, client id and device.
+    """
     query = (
         select(
             records.c.id,
@@ -78,11 +84,15 @@ def find_case(
             records.c.state,
             records.c.version,
         )
-        .where(records.c.register_number == register_number, records.c.kind == kind)
+        .where(records.c.register_number == register_number)
         .order_by(records.c.id)
+        .limit(2)
     )
-    row = connection.execute(query).first()
-    if row is None:
+    found_rows = connection.execute(query).all()
+    if len(found_rows) > 1:
+        raise AmbiguousNumber(register_number)
+    row = found_rows[0] if found_rows else None
+    if row is None or row.kind != kind:
         return None
     found = connection.execute(select(cases).where(cases.c.record_id == row.id)).mappings().first()
     if found is None and open_missing:
