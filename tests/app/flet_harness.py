@@ -32,12 +32,17 @@ class RecordingConnection(Connection):
 class FakeBrowser:
     """Runs `main(page)` in a session and lets a test type, click and read the controls."""
 
-    def __init__(self, main: Callable[[ft.Page], Any]) -> None:
+    def __init__(
+        self, main: Callable[[ft.Page], Any], loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         # The loop runs on a thread of its own: the test's thread may already run one (Playwright's
-        # sync API keeps a loop running there while a browser is open, as in tests/e2e).
-        self.loop = asyncio.new_event_loop()
+        # sync API keeps a loop running there while a browser is open, as in tests/e2e). A test
+        # may give the loop a server already runs on, to see what the tab's handlers cost it.
+        self.own_loop = loop is None
+        self.loop = loop or asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="fake-browser")
-        self.thread.start()
+        if self.own_loop:
+            self.thread.start()
         self.conn = RecordingConnection(self.loop)
         self.session = self.call(lambda: Session(self.conn))
         self.page: ft.Page = self.session.page
@@ -112,6 +117,9 @@ class FakeBrowser:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+        if not self.own_loop:
+            self.conn.executor.shutdown(wait=True)
+            return  # the loop and what else runs on it belong to whoever gave it
         self.run(cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)

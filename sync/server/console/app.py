@@ -15,6 +15,7 @@ import flet as ft
 from kiosk.i18n import LANGUAGES
 from sync.server.console.context import IDLE_SECONDS, ConsoleContext
 from sync.server.console.models.navigation import Route, home_route, parse_route, screens_for
+from sync.server.console.models.signin import SignInGuard, guarded_attempt
 from sync.server.console.views import screens
 from sync.server.staff.accounts import is_active
 from sync.server.state import ServerState
@@ -30,6 +31,7 @@ class ConsoleApp:
     ) -> None:
         self.state_of = state_of
         self.idle_seconds = idle_seconds
+        self.sign_ins = SignInGuard()  # shared by every tab: rate limits and hashing threads
 
     async def main(self, page: ft.Page) -> None:
         ConsoleSession(self, page, ConsoleContext(self.state_of)).start()
@@ -99,6 +101,10 @@ class ConsoleSession:
         self.ctx.lang = next(lang for lang in LANGUAGES if lang != self.ctx.lang)
         self.page.title = self.ctx.t("console.title")
         self.navigate(self.route.target)
+
+    async def sign_in(self, name: str, password: str) -> tuple[bool, str]:
+        address = self.page.client_ip or "unknown"
+        return await guarded_attempt(self.ctx, self.app.sign_ins, address, name, password)
 
     def sign_out(self, _: Any = None) -> None:
         self.ctx.user = None

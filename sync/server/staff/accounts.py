@@ -9,6 +9,7 @@ misses, so the console never tells a guesser which names exist. Every attempt is
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -129,14 +130,24 @@ def _find(connection: Connection, name: str):  # type: ignore[no-untyped-def]
     ).first()
 
 
-_unknown: WeakKeyDictionary[Database, UnknownNames] = WeakKeyDictionary()
+class _UnknownNameStates:
+    """Lockout states of names typed that are no account, in this process's memory only, with
+    the lock that makes reading, judging and storing one attempt a single step across threads."""
+
+    def __init__(self) -> None:
+        self.states = UnknownNames()
+        self.lock = threading.Lock()
 
 
-def _unknown_names(db: Database) -> UnknownNames:
-    """Lockout states of names typed that are no account: in this process's memory only."""
-    if db not in _unknown:
-        _unknown[db] = UnknownNames()
-    return _unknown[db]
+_unknown: WeakKeyDictionary[Database, _UnknownNameStates] = WeakKeyDictionary()
+_unknown_guard = threading.Lock()
+
+
+def _unknown_names(db: Database) -> _UnknownNameStates:
+    with _unknown_guard:
+        if db not in _unknown:
+            _unknown[db] = _UnknownNameStates()
+        return _unknown[db]
 
 
 _CODES = {Outcome.WRONG: "wrong_password", Outcome.LOCKED: "locked"}
@@ -144,36 +155,69 @@ _CODES = {Outcome.WRONG: "wrong_password", Outcome.LOCKED: "locked"}
 
 def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInResult:
     """Check a password under the shared lockout rule; a disabled account is refused even with the
-    right one, and counts misses like any other."""
+    right one, and counts misses like any other.
+
+    Safe from many threads and processes at once: the hash is computed outside any transaction
+    (it takes tens of milliseconds, and a SQLite write lock held that long stalls device sync),
+    then the attempt is judged against the name's state as it stands at that moment, in one
+    write transaction holding the row (or, for a name that is no account, under one lock). So
+    however many attempts arrive together, at most `max_misses` of them are judged on their
+    password before the name locks; the rest are answered "locked".
+    """
     typed = " ".join(name.split())
-    with db.write() as connection:
+    with db.read() as connection:
         row = _find(connection, typed)
-        if row is None:
-            unknown = _unknown_names(db)
-            verdict = credentials.attempt(password, None, unknown.get(typed), now)
-            unknown.put(typed, verdict.lockout)
+    stored = row.password_hash if row is not None else None
+    matches = credentials.verify(password, stored) and stored is not None
+    if row is None:
+        return _judge_unknown(db, typed, matches, now)
+    stale = matches and credentials.needs_rehash(row.password_hash)
+    rehashed = hash_password(password) if stale else None
+    with db.write() as connection:
+        current = connection.execute(
+            select(staff_users).where(staff_users.c.id == row.id).with_for_update()
+        ).first()
+        if current is None:  # deleted in the meantime: no account any more
             record_staff_action(
                 connection, at=now, staff_user_id=None, action="sign_in", outcome="unknown"
             )
-            return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
-        lockout = Lockout(row.failed_attempts, row.locked_until)
-        verdict = credentials.attempt(password, row.password_hash, lockout, now)
+            return SignInResult(False, None, "wrong_password", None)
+        if current.password_hash != stored:
+            matches = False  # a new password was set meanwhile: the old one no longer counts
+        verdict = credentials.judge(
+            Lockout(current.failed_attempts, current.locked_until), matches, now
+        )
         changes: dict[str, object] = {
             "failed_attempts": verdict.lockout.misses,
             "locked_until": verdict.lockout.locked_until,
         }
         signed_in = verdict.outcome is Outcome.SIGNED_IN
-        if signed_in and credentials.needs_rehash(row.password_hash):
-            changes["password_hash"] = hash_password(password)
-        connection.execute(update(staff_users).where(staff_users.c.id == row.id).values(**changes))
-        if signed_in and row.disabled_at is not None:
-            _audit_sign_in(connection, now, row.id, "disabled")
+        if signed_in and rehashed is not None:
+            changes["password_hash"] = rehashed
+        connection.execute(
+            update(staff_users).where(staff_users.c.id == current.id).values(**changes)
+        )
+        if signed_in and current.disabled_at is not None:
+            _audit_sign_in(connection, now, current.id, "disabled")
             return SignInResult(False, None, "disabled", None)
         if signed_in:
-            _audit_sign_in(connection, now, row.id, "ok")
-            return SignInResult(True, _user(row), "ok", None)
-        _audit_sign_in(connection, now, row.id, "locked" if verdict.locked_until else "failed")
+            _audit_sign_in(connection, now, current.id, "ok")
+            return SignInResult(True, _user(current), "ok", None)
+        _audit_sign_in(connection, now, current.id, "locked" if verdict.locked_until else "failed")
         return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
+
+
+def _judge_unknown(db: Database, typed: str, matches: bool, now: datetime) -> SignInResult:
+    """A name that is no account: judged like one (never signed in), its state kept in memory."""
+    unknown = _unknown_names(db)
+    with unknown.lock:
+        verdict = credentials.judge(unknown.states.get(typed), matches, now)
+        unknown.states.put(typed, verdict.lockout)
+    with db.write() as connection:
+        record_staff_action(
+            connection, at=now, staff_user_id=None, action="sign_in", outcome="unknown"
+        )
+    return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
 
 
 def _audit_sign_in(connection: Connection, now: datetime, user_id: int, outcome: str) -> None:

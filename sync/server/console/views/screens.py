@@ -30,4 +30,4 @@ def build(route: Route, ctx: ConsoleContext, navigate: Any, session: Any) -> ft.
         return monitoring_view(ctx, session.save_csv)
     if route.path == "/users":
         return users_view(ctx)
-    return signin_view(ctx, navigate)
+    return signin_view(ctx, navigate, session.sign_in)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
 from sync.server.console.context import ConsoleContext
-from sync.server.console.models.signin import attempt
 from sync.server.console.views.widgets import heading, message_line, refresh, say
 
+SignIn = Callable[[str, str], Awaitable[tuple[bool, str]]]
 
-def signin_view(ctx: ConsoleContext, navigate: Any) -> ft.Control:
+
+def signin_view(ctx: ConsoleContext, navigate: Any, sign_in: SignIn) -> ft.Control:
     notice = ctx.take_notice()
     name = ft.TextField(label=ctx.t("console.signin.name"), autofocus=True, width=360)
     password = ft.TextField(label=ctx.t("console.signin.password"), password=True, width=360)
@@ -19,8 +21,19 @@ def signin_view(ctx: ConsoleContext, navigate: Any) -> ft.Control:
     if notice:
         say(message, notice, error=True)
 
-    def submit(_: Any) -> None:
-        ok, sentence = attempt(ctx, name.value or "", password.value or "")
+    in_flight = False
+
+    async def submit(_: Any) -> None:
+        # Awaited, so the password hash runs off the event loop that also serves devices; one
+        # attempt at a time per tab (a second click meanwhile is ignored, not queued).
+        nonlocal in_flight
+        if in_flight:
+            return
+        in_flight = True
+        try:
+            ok, sentence = await sign_in(name.value or "", password.value or "")
+        finally:
+            in_flight = False
         if ok:
             navigate("/home")
             return
