@@ -79,6 +79,7 @@ class ErrorCode(StrEnum):
     STORAGE_FULL = "storage_full"  # 507: the server's disk is nearly full; try again later
     UNSUPPORTED_MEDIA = "unsupported_media"  # 415: not a JPEG, PNG, WebP (or PDF evidence)
     TOO_MANY_PIXELS = "too_many_pixels"  # 422: the image header declares more pixels than allowed
+    UNAVAILABLE = "unavailable"  # 503: the server's database does not answer; try again later
 
 
 # Results a device may retry later; every other error is final for that record.

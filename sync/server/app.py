@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -34,6 +35,8 @@ from sync.server.state import ServerState
 from sync.server.storage import Database, utc_now
 
 log = logging.getLogger("lengkap.server")
+# When the database does not answer: a PostgreSQL restart takes seconds; devices add jitter.
+UNAVAILABLE_RETRY_SECONDS = 15
 _REQUEST_MODELS: dict[str, type[BaseModel]] = {
     "PushRequest": PushRequest,
     "EnrollRequest": EnrollRequest,
@@ -131,6 +134,22 @@ def _add_error_handlers(app: FastAPI) -> None:
         code = ErrorCode.MALFORMED_REQUEST
         return _error(RequestError(code, "http", status=exc.status_code, field="request"))
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # The database is down, restarting or unreachable: an outage the device waits out, not
+        # a fault of ours. One line, no traceback; SQLAlchemy's text holds no parameters.
+        log.warning("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+        if request.url.path.startswith("/v1/"):
+            return _error(
+                RequestError(
+                    ErrorCode.UNAVAILABLE, "database", retry_after=UNAVAILABLE_RETRY_SECONDS
+                )
+            )
+        return PlainTextResponse(
+            "Service Unavailable",
+            status_code=503,
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
+        )
+
     async def crashed(request: Request, _exc: Exception) -> Response:
         # A fault of ours: the device gets the protocol's error shape (and retries later);
         # Starlette still logs the traceback, which names code, never request data.
@@ -141,6 +160,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestError, refused)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(OperationalError, unavailable)
     app.add_exception_handler(Exception, crashed)
 
 

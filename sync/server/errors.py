@@ -41,6 +41,7 @@ STATUS: Mapping[ErrorCode, int] = {
     ErrorCode.STORAGE_FULL: 507,
     ErrorCode.UNSUPPORTED_MEDIA: 415,
     ErrorCode.TOO_MANY_PIXELS: 422,
+    ErrorCode.UNAVAILABLE: 503,
 }
 
 
