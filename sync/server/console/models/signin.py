@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,10 +38,12 @@ class SignInLimits:
 class SignInGuard:
     """One per server process: the rate limits and the threads every tab's sign-in goes through."""
 
-    def __init__(self, limits: SignInLimits = SignInLimits()) -> None:
+    def __init__(
+        self, limits: SignInLimits = SignInLimits(), clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limits = limits
-        self.by_address = RateLimiter(limits.per_address)
-        self.by_name = RateLimiter(limits.per_name)
+        self.by_address = RateLimiter(limits.per_address, clock=clock)
+        self.by_name = RateLimiter(limits.per_name, clock=clock)
         self.executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="console-sign-in")
         self.waiting = 0  # changed on the event loop only
 
