@@ -54,5 +54,13 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
         return wait
 
+    def waiting(self, key: str) -> float:
+        """Like `take`, but spends nothing: for limits that count only failures."""
+        now = self.clock()
+        with self._lock:
+            tokens, since = self._buckets.get(key, (float(self.rate.burst), now))
+        tokens = min(float(self.rate.burst), tokens + (now - since) / self.rate.refill_seconds)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) * self.rate.refill_seconds
+
     def __len__(self) -> int:
         return len(self._buckets)

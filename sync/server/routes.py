@@ -158,12 +158,23 @@ async def enroll(
     if lengkap_protocol is not None:
         _check_version(lengkap_protocol)
     state = server(request)
+    # Behind a reverse proxy this is the proxy unless uvicorn trusts its X-Forwarded-For
+    # (--proxy-headers --forwarded-allow-ips).
+    address = request.client.host if request.client else "unknown"
+    wait = state.enrolment_guesses.waiting(address)
+    if wait > 0:
+        raise RequestError(ErrorCode.OVERLOADED, "enrolment guesses", retry_after=wait)
     message = parse_message(EnrollRequest, await read_body(request, ENROLL_BODY_BYTES, pace(state)))
     _check_version(message.protocol)
     now = state.clock()
-    device, credential = await run_in_threadpool(
-        devices.enroll, state.database, message.code, now=now
-    )
+    try:
+        device, credential = await run_in_threadpool(
+            devices.enroll, state.database, message.code, now=now
+        )
+    except RequestError as exc:
+        if exc.code is ErrorCode.INVALID_ENROLLMENT_CODE:
+            state.enrolment_guesses.take(address)
+        raise
     return EnrollResponse(
         device_name=device.name,
         device_code=device.device_code,

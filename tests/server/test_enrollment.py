@@ -8,7 +8,9 @@ import httpx
 
 from kiosk.domain.register_numbers import ALPHABET
 from sync.server import devices
+from sync.server.devices import ENROLMENT_GUESSES
 from sync.server.storage import utc_now
+from tests.support.server import running_server
 
 
 def _add(live_server, *, ttl=timedelta(hours=1), now=None, area="31.74"):
@@ -108,3 +110,25 @@ def test_a_missing_or_unknown_protocol_version_is_refused_before_anything_else(l
         assert answer.json()["error"]["code"] == "unsupported_protocol"
     enrol = httpx.post(f"{live_server.url}/v1/enroll", json={"protocol": 2, "code": "AAAAAAAAAAAA"})
     assert enrol.json()["error"]["code"] == "unsupported_protocol"
+
+
+def test_wrong_enrolment_codes_from_one_address_are_limited_with_429_and_retry_after(
+    server_db_url, tmp_path
+):
+    with running_server(server_db_url, tmp_path) as server, server.client() as client:
+        answers = [
+            client.post("/v1/enroll", json={"protocol": 1, "code": f"WRNG-C0DE-{n:04d}"})
+            for n in range(ENROLMENT_GUESSES.burst + 2)
+        ]
+        statuses = [answer.status_code for answer in answers]
+        assert statuses[: ENROLMENT_GUESSES.burst] == [400] * ENROLMENT_GUESSES.burst
+        assert statuses[ENROLMENT_GUESSES.burst :] == [429, 429]
+        refused = answers[-1]
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["error"]["code"] == "overloaded"
+        # A right code is not let through while the address waits: the limit is on the address.
+        ticket = devices.add_device(
+            server.state.database, "after-guesses", "31.74", now=utc_now(), ttl=timedelta(hours=1)
+        )
+        late = client.post("/v1/enroll", json={"protocol": 1, "code": ticket.display})
+        assert late.status_code == 429
