@@ -19,13 +19,11 @@ from pathlib import Path
 import sqlite_utils
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from kiosk.domain import media
 from kiosk.errors import ImageError
 
 MAX_SIDE = 2048
 JPEG_QUALITY = 80
-# A photo from any phone is far below this; a bigger "image" is a decompression bomb or a scan
-# mistake, and decoding it would exhaust a kiosk's memory.
-MAX_SOURCE_PIXELS = 80_000_000
 MAX_SOURCE_BYTES = 40 * 1024 * 1024
 
 
@@ -49,14 +47,20 @@ def normalise_photo(data: bytes, source: str = "photo") -> tuple[bytes, int, int
             code="image.too_large_file",
             params={"megabytes": MAX_SOURCE_BYTES // (1024 * 1024)},
         )
+    # Told by content, not by name: only JPEG, PNG and WebP reach Pillow, and then only the one
+    # decoder for that kind (never EPS, whose plugin runs Ghostscript).
+    kind = media.identify(data[: media.SNIFF_BYTES])
+    if kind is None or kind not in media.PHOTO_KINDS:
+        raise ImageError("not a JPEG, PNG or WebP photo", where=source, code="image.unreadable")
     try:
         with warnings.catch_warnings():
-            # Pillow only warns below its own hard limit; we refuse instead of decoding.
+            # Pillow only warns below its own hard limit; our own limit is checked below.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
+            opened = Image.open(io.BytesIO(data), formats=[media.PILLOW_FORMATS[kind]])
         with opened as image:
+            # Read from the header: nothing is decoded before this check.
             width, height = image.size
-            if width * height > MAX_SOURCE_PIXELS:
+            if media.too_many_pixels(kind, width, height):
                 raise ImageError(
                     f"{width}x{height} pixels is more than a photo can be",
                     where=source,

@@ -25,7 +25,7 @@ from sync.protocol import (
     Limits,
     decode_bundle,
 )
-from sync.server import audit
+from sync.server import audit, media
 from sync.server.attachments import BlobStore
 from sync.server.errors import RequestError
 from sync.server.storage import Database, attachments
@@ -168,6 +168,13 @@ def receive_chunk(
     if not chunk:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "empty chunk", field="body")
     whole = offset == 0 and len(chunk) == total
+    if offset == 0:
+        try:
+            # What it is, from its first bytes, before any of it is kept.
+            media.check_head(chunk)
+        except RequestError as exc:
+            _refuse(database, device_id, sha256, now, exc)
+            raise
     if rules is not None:
         check_room(store, rules, len(chunk))
         if not whole and store.received(sha256) == 0:
@@ -185,9 +192,7 @@ def receive_chunk(
             size = store.commit(sha256, total)
     except RequestError as exc:
         if exc.code in (ErrorCode.HASH_MISMATCH, ErrorCode.SIZE_MISMATCH):
-            with database.write() as connection:
-                _audit(connection, device_id, sha256, now, "refused", exc.code.value)
-            log.info("attachment refused sha256=%s code=%s", sha256[:12], exc.code.value)
+            _refuse(database, device_id, sha256, now, exc)
         raise
     # The registry row and its audit event in one transaction: one commit per photo, not two.
     with database.write() as connection:
@@ -231,7 +236,14 @@ def receive_bundle(
     fresh = [(sha256, chunk) for sha256, chunk in fresh if held[sha256] is None]
     if rules is not None:
         check_room(store, rules, sum(len(chunk) for _sha256, chunk in fresh))
-    outcome = store.put_many(fresh)
+    # Each photo is checked for what it is before any is kept; a refused one is answered by name.
+    outcome: dict[str, RequestError | int] = {}
+    for sha256, chunk in fresh:
+        try:
+            media.check_head(chunk)
+        except RequestError as exc:
+            outcome[sha256] = exc
+    outcome.update(store.put_many([item for item in fresh if item[0] not in outcome]))
     results: list[BundlePartResult] = []
     events: list[tuple[str, str, str | None]] = []
     registered: list[tuple[str, int]] = []
@@ -284,6 +296,15 @@ def receive_bundle(
             ],
         )
     return BundleResponse(results=tuple(results))
+
+
+def _refuse(
+    database: Database, device_id: int, sha256: str, now: datetime, exc: RequestError
+) -> None:
+    """Put a refused upload on the audit trail and in the log (by hash prefix and code)."""
+    with database.write() as connection:
+        _audit(connection, device_id, sha256, now, "refused", exc.code.value)
+    log.info("attachment refused sha256=%s code=%s", sha256[:12], exc.code.value)
 
 
 def _refused(sha256: str, error: RequestError, received: int = 0) -> BundlePartResult:

@@ -13,13 +13,16 @@ import os
 from PIL import Image
 
 
-def _small_jpeg() -> bytes:
+def _small(kind: str) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), "white").save(out, "JPEG", quality=50)
+    Image.new("RGB" if kind == "JPEG" else "L", (8, 8) if kind == "JPEG" else (1, 1)).save(
+        out, kind
+    )
     return out.getvalue()
 
 
-SMALL_JPEG = _small_jpeg()
+SMALL_JPEG = _small("JPEG")
+TINY_PNG = _small("PNG")  # 67 bytes
 
 
 def jpeg_photo(size: int) -> tuple[bytes, str]:
@@ -27,4 +30,12 @@ def jpeg_photo(size: int) -> tuple[bytes, str]:
     if size < len(SMALL_JPEG):
         raise ValueError(f"a photo here has at least {len(SMALL_JPEG)} bytes")
     data = SMALL_JPEG + os.urandom(size - len(SMALL_JPEG))
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def padded_photo(size: int) -> tuple[bytes, str]:
+    """`size` bytes that open as a (1-pixel) PNG, and their SHA-256; below the PNG's own size,
+    random bytes, for requests refused before their content is looked at."""
+    padding = os.urandom(max(0, size - len(TINY_PNG)))
+    data = os.urandom(size) if size < len(TINY_PNG) else TINY_PNG + padding
     return data, hashlib.sha256(data).hexdigest()
