@@ -21,8 +21,13 @@ MODULUS = len(ALPHABET)  # 31: odd, so doubling is invertible and x*y is a quasi
 _LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 DEVICE_CODE_LENGTH = 6
 SEQUENCE_DIGITS = 6
+# No device numbers a trillion records; the bound keeps a typed or pushed number to a sane
+# length (the server's column holds 32 characters) and its digits cheap to read.
+MAX_SEQUENCE_DIGITS = 12
 _CHAR = f"[{ALPHABET}]"
-_SHAPE = re.compile(rf"({_CHAR}{{{DEVICE_CODE_LENGTH}}})([0-9]{{{SEQUENCE_DIGITS},}})({_CHAR})")
+_SHAPE = re.compile(
+    rf"({_CHAR}{{{DEVICE_CODE_LENGTH}}})([0-9]{{{SEQUENCE_DIGITS},{MAX_SEQUENCE_DIGITS}}})({_CHAR})"
+)
 _SEPARATORS = re.compile(r"[\s\-./]")
 
 
@@ -60,6 +65,8 @@ class RegisterNumber:
             raise ValueError(f"device code must be {DEVICE_CODE_LENGTH} characters from {ALPHABET}")
         if self.sequence < 1:
             raise ValueError("sequence starts at 1")
+        if self.sequence >= 10**MAX_SEQUENCE_DIGITS:
+            raise ValueError(f"sequence has at most {MAX_SEQUENCE_DIGITS} digits")
 
     @property
     def compact(self) -> str:

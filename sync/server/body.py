@@ -131,12 +131,41 @@ def _inflate(inflater: Any, chunk: bytes, body: bytearray, limit: int) -> None:
         data = inflater.unconsumed_tail
 
 
+# A kiosk's deepest message is a handful of levels; past this, nothing downstream (fingerprints,
+# storage, the parser itself past about a thousand) is asked to recurse through it.
+MAX_JSON_DEPTH = 128
+_TOO_DEEP = object()
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON `value` nests more than `limit` arrays and objects (iteratively)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_message(model: type[M], raw: bytes) -> M:
     """The message `model` from JSON bytes; 400 malformed_request naming the field, not the value."""
     try:
         value = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "not JSON", field="body") from None
+    except RecursionError:
+        value = _TOO_DEEP
+    if value is _TOO_DEEP or _deeper_than(value, MAX_JSON_DEPTH):
+        # Anyone may send this, signed in or not: one line, not a traceback per request.
+        log.info("refused a body nested deeper than %d levels", MAX_JSON_DEPTH)
+        raise RequestError(ErrorCode.MALFORMED_REQUEST, "nesting", field="body")
     try:
         return model.model_validate(value)
     except ValidationError as exc:

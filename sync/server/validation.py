@@ -9,6 +9,7 @@ translation code) and the field it is about.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from kiosk.domain.complaints import (
     DEFAULT_CLOCK_TOLERANCE,
     ClockTolerance,
     ComplaintCategory,
-    deadlines_for,
     deadlines_on_receipt,
 )
 from kiosk.domain.findings import Finding
@@ -31,6 +31,7 @@ from kiosk.domain.requirements import ProgramRules, evaluate
 from kiosk.errors import KioskError
 from sync.protocol import SHA256_PATTERN, OutboxRecord
 
+log = logging.getLogger("lengkap.server.validation")
 SUPPORTED_SCHEMAS = (1,)  # kiosk/store/codec.py SCHEMA values this server can read
 MAX_DESCRIPTION = 2000  # the kiosk's own limit for a complaint's description
 APPLICANT_ROLE = {"kjp-plus": Role.STUDENT}  # whose NIK it is decides the plausible age
@@ -147,6 +148,11 @@ def validate(
         return _complaint(record, body, rules, received_at, clock_tolerance)
     except _Refused as refused:
         return refused.rejection
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # Input no check above foresaw (a number or date past what Python or the database
+        # takes): this record is refused, the rest of its batch goes on. Named, never shown.
+        log.warning("unreadable record client_id=%s: %s", record.client_id, type(exc).__name__)
+        return Rejection("server.reject.unreadable", "body")
 
 
 def _submission(
@@ -244,7 +250,6 @@ def _complaint(
     # The device's clock is stated evidence, not the server's: the deadlines start at the
     # receipt when the stated filing time is not believable (deadlines_on_receipt).
     kept = deadlines_on_receipt(category, filed_at, received_at, tolerance)
-    stated = deadlines_for(category, filed_at)
     server_verdict = {
         "first_response_due": kept.deadlines.first_response.isoformat(),
         "resolution_due": kept.deadlines.resolution.isoformat(),
@@ -262,7 +267,7 @@ def _complaint(
         },
         server_verdict=server_verdict,
         agrees=kept.stated_filing_plausible
-        and device_dates == (stated.first_response, stated.resolution),
+        and device_dates == (kept.deadlines.first_response, kept.deadlines.resolution),
     )
 
 
@@ -356,10 +361,15 @@ class _Fields:
 
     def aware_moment(self, key: str) -> datetime:
         """A moment with its zone: one without could be any of three Indonesian ones, and
-        the server refuses rather than guess."""
+        the server refuses rather than guess. One that is not a moment in UTC (9999-12-31 at
+        -05:00) is refused too, before any arithmetic overflows on it."""
         value = self.moment(key)
-        if value.tzinfo is None:
-            raise _Refused("server.reject.bad_datetime", self.where(key))
+        try:
+            if value.tzinfo is None:
+                raise ValueError(key)
+            value.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise _Refused("server.reject.bad_datetime", self.where(key)) from None
         return value
 
     def register_number(self, key: str) -> str:
