@@ -23,7 +23,7 @@ from kiosk.views.submissions_list import describe
 from kiosk.views.sync_panel import panel_lines, progress_value
 from kiosk.views.verify_form import VerifyForm
 
-STUDENT_NIK = "3174011405090003"
+STUDENT_NIK = "3174015405090003"  # the sample roster's Siti Rahmawati
 
 
 def _jpeg() -> bytes:

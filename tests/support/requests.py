@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# A student in Jakarta Selatan (31.74.xx), born 2009, and a mother as collector.
-STUDENT_NIK = "3174011405090003"
+# A girl at school in Jakarta Selatan (31.74.xx), born 14 May 2009 (day 14 + 40: a woman's NIK),
+# the sample roster's Siti Rahmawati, and her mother as collector.
+STUDENT_NIK = "3174015405090003"
 MOTHER_NIK = "3174015708800002"
 FAMILY_KK = "3174012001150004"
 
