@@ -137,6 +137,110 @@ def said(code: str, **params: str | int):
         ),
         ("", "Siti", NameMatch(NO_MATCH, 0.0, (said("empty"),))),
         ("Siti", "Hj.", NameMatch(NO_MATCH, 0.0, (said("no_common_word"),))),
+        # An M stands for Muhammad only as the first of several words.
+        ("M", "Ali M", NameMatch(REVIEW, 85.0, (said("word_missing", word="ALI"),))),
+        (
+            "M",
+            "Muhammad",
+            NameMatch(REVIEW, 85.0, (said("initial", initial="M", word="MUHAMMAD"),)),
+        ),
+        (
+            "Muhammad",
+            "M Ali",
+            NameMatch(
+                REVIEW,
+                85.0,
+                (
+                    said("abbreviation", short="M", full="MUHAMMAD"),
+                    said("word_missing", word="ALI"),
+                ),
+            ),
+        ),
+        # An initial fits a word it begins, of two letters or more, and nothing else.
+        ("A Siti", "Ab Siti", NameMatch(MATCH, 92.5, (said("initial", initial="A", word="AB"),))),
+        ("Siti", "M", NameMatch(NO_MATCH, 0.0, (said("no_common_word"),))),
+        # The comparison runs in a fixed order; these put the newer or fuller word first.
+        (
+            "Tjipto",
+            "Cipto",
+            NameMatch(MATCH, 100.0, (said("old_spelling", old="TJIPTO", new="CIPTO"),)),
+        ),
+        (
+            "A Suyono",
+            "B Sujono",
+            NameMatch(
+                NO_MATCH,
+                22.5,
+                (
+                    said("old_spelling", old="SUJONO", new="SUYONO"),
+                    said("word_missing", word="A"),
+                    said("word_missing", word="B"),
+                ),
+            ),
+        ),
+        (
+            "Aminah Siti",
+            "Budi A",
+            NameMatch(
+                NO_MATCH,
+                17.5,
+                (
+                    said("initial", initial="A", word="AMINAH"),
+                    said("word_missing", word="SITI"),
+                    said("word_missing", word="BUDI"),
+                ),
+            ),
+        ),
+        # Repeated words pair one to one, the nearest positions first.
+        ("Siti", "Siti Siti", NameMatch(REVIEW, 85.0, (said("word_missing", word="SITI"),))),
+        (
+            "Aminah Siti",
+            "Siti Siti Aminah",
+            NameMatch(REVIEW, 83.0, (said("word_missing", word="SITI"), said("word_order"))),
+        ),
+        (
+            "Siti Siti",
+            "Sitti Aminah",
+            NameMatch(
+                NO_MATCH,
+                19.4,
+                (
+                    said("spelling_differs", first="SITI", second="SITTI", similarity=89),
+                    said("word_missing", word="SITI"),
+                    said("word_missing", word="AMINAH"),
+                ),
+            ),
+        ),
+        ("Siti", "Aminah Siti", NameMatch(REVIEW, 85.0, (said("word_missing", word="AMINAH"),))),
+        # Exactly at the thresholds: 90 is a match; a word at exactly 88 is a typo, not doubtful.
+        (
+            "A. Soejono",
+            "Ahmad Suyono",
+            NameMatch(
+                MATCH,
+                90.0,
+                (
+                    said("initial", initial="A", word="AHMAD"),
+                    said("old_spelling", old="SOEJONO", new="SUYONO"),
+                ),
+            ),
+        ),
+        (
+            "Kartasasmita Dewi",
+            "Kartasasmytha Dewi",
+            NameMatch(
+                MATCH,
+                94.0,
+                (
+                    said(
+                        "spelling_differs",
+                        first="KARTASASMITA",
+                        second="KARTASASMYTHA",
+                        similarity=88,
+                    ),
+                ),
+            ),
+        ),
     ],
 )
 def test_two_written_names_compare_to_exactly_this_verdict_score_and_reasons(a, b, expected):
@@ -146,3 +250,10 @@ def test_two_written_names_compare_to_exactly_this_verdict_score_and_reasons(a, 
 def test_a_lone_m_stays_an_initial_but_a_leading_m_before_a_name_is_muhammad():
     assert name_key("M") == "M"
     assert name_key("M. Rizki") == "MUHAMMAD RIZKI"
+
+
+def test_a_score_never_falls_below_zero_however_many_words_are_missing():
+    padded = "Siti " + "Budi " * 34 + "Siti"
+    result = compare_names(padded, "Siti Siti")
+    assert (result.verdict, result.score) == (NO_MATCH, 0.0)
+    assert result.reasons == (said("middle_name_missing", word="BUDI"),) * 34
