@@ -14,10 +14,12 @@ from tests.app.flet_harness import FakeBrowser
 from tests.console.conftest import PASSWORD
 from tests.staff.helpers import new_complaint, new_submission
 
+BROWSER = "a-digest-of-this-browser-cookie"  # what the real page's cookie would give
+
 
 @pytest.fixture
 def browser(server):
-    opened = FakeBrowser(ConsoleApp(lambda: server.state).main)
+    opened = FakeBrowser(ConsoleApp(lambda: server.state, browser_of=lambda: BROWSER).main)
     yield opened
     opened.close()
 
@@ -76,7 +78,8 @@ def test_the_sign_in_screen_shows_an_unknown_name_exactly_what_it_shows_a_wrong_
 
 
 def test_a_console_left_alone_signs_out_with_a_notice(server, tab):
-    browser = FakeBrowser(ConsoleApp(lambda: server.state, idle_seconds=0.2).main)
+    console = ConsoleApp(lambda: server.state, idle_seconds=0.2, browser_of=lambda: BROWSER)
+    browser = FakeBrowser(console.main)
     try:
         sign_in(browser, tab("officer").user.name)
         assert text("console.queue.heading") in browser.texts()

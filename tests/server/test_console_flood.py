@@ -121,7 +121,8 @@ def test_a_sign_in_flood_on_the_console_leaves_health_answering_as_fast(
     loop_server: LoopServer,
 ) -> None:
     """200 wrong sign-ins from 20 tabs at once, each tab its own address and name."""
-    console = ConsoleApp(lambda: loop_server.state)
+    # Each tab as a script would hold it: the page's cookie, got by loading the page once.
+    console = ConsoleApp(lambda: loop_server.state, browser_of=lambda: "a-loaded-page")
     tabs = []
     for i in range(20):
         tab = FakeBrowser(console.main, loop=loop_server.loop)

@@ -13,11 +13,12 @@ from typing import Any
 import flet as ft
 
 from kiosk.i18n import LANGUAGES
+from sync.server.console.binding import current_browser
 from sync.server.console.context import IDLE_SECONDS, ConsoleContext
 from sync.server.console.models.navigation import Route, home_route, parse_route, screens_for
 from sync.server.console.models.signin import SignInGuard, guarded_attempt
 from sync.server.console.views import screens
-from sync.server.staff.accounts import is_active
+from sync.server.staff.accounts import StaffUser, password_changed_at
 from sync.server.state import ServerState
 
 IDLE_CHECK_SECONDS = 10.0
@@ -27,14 +28,22 @@ class ConsoleApp:
     """The console for one server process; `state_of` reaches the state the lifespan built."""
 
     def __init__(
-        self, state_of: Callable[[], ServerState], *, idle_seconds: float = IDLE_SECONDS
+        self,
+        state_of: Callable[[], ServerState],
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+        browser_of: Callable[[], str | None] = current_browser,
     ) -> None:
         self.state_of = state_of
         self.idle_seconds = idle_seconds
+        self.browser_of = browser_of  # which browser (its cookie's digest) the event came from
         self.sign_ins = SignInGuard()  # shared by every tab: rate limits and hashing threads
 
     async def main(self, page: ft.Page) -> None:
         ConsoleSession(self, page, ConsoleContext(self.state_of)).start()
+
+    def close(self) -> None:
+        self.sign_ins.close()
 
 
 class ConsoleSession:
@@ -43,21 +52,48 @@ class ConsoleSession:
     def __init__(self, app: ConsoleApp, page: ft.Page, ctx: ConsoleContext) -> None:
         self.app, self.page, self.ctx = app, page, ctx
         self.route = Route("/signin")
+        self.browser: str | None = None  # the browser the staff member signed in from
+        ctx.session_holds = self.holds
         self.file_saver = ft.FilePicker()  # CSV downloads: the browser saves bytes, offline
 
     def start(self) -> None:
         self.page.title = self.ctx.t("console.title")
         self.page.services.append(self.file_saver)
         self.page.on_keyboard_event = lambda _: self.ctx.touch()
+        self.page.on_disconnect = self.hide
+        self.page.on_connect = self.resume
         self.page.run_task(self.watch_idle)
         self.navigate("/signin")
+
+    def holds(self, user: StaffUser) -> bool:
+        """Whether the staff session still stands: the same browser drives the tab, the account
+        is active and its password unchanged since the sign-in. When not, the tab signs out."""
+        same_browser = self.browser is not None and self.app.browser_of() == self.browser
+        if same_browser and password_changed_at(self.ctx.db, user) == self.ctx.password_changed_at:
+            return True
+        self.browser = None
+        self.ctx.notice = self.ctx.t("console.session_ended")
+        self.page.run_task(self.back_to_signin)
+        return False
+
+    async def back_to_signin(self) -> None:
+        if self.route.path != "/signin":
+            self.navigate("/signin")
+
+    def hide(self, _: Any = None) -> None:
+        # The tab's session outlives its connection for a while, and whoever reconnects to it
+        # is first sent the page as it stands: it must hold nothing by then.
+        self.page.controls = [ft.Text(self.ctx.t("console.reconnecting"))]
+
+    def resume(self, _: Any = None) -> None:
+        self.ctx.recheck()  # from another browser, or after the password changed: signed out
+        self.navigate(self.route.target)
 
     def navigate(self, target: str) -> None:
         """Show `target`; a screen the signed-in role may not open falls back to its home."""
         self.ctx.touch()
         route = parse_route(target)
-        if self.ctx.user is not None and not is_active(self.ctx.db, self.ctx.user):
-            self.ctx.user = None  # disabled while signed in: out at the next step
+        self.ctx.recheck()  # disabled, a new password, another browser: out at the next step
         if self.ctx.user is None:
             route = Route("/signin")
         elif route.path == "/signin" or route.path not in {
@@ -103,11 +139,15 @@ class ConsoleSession:
         self.navigate(self.route.target)
 
     async def sign_in(self, name: str, password: str) -> tuple[bool, str]:
+        browser = self.app.browser_of()
+        if browser is None:  # no cookie: plain http to another machine, or no browser at all
+            return False, self.ctx.t("console.signin.no_cookie")
+        self.browser = browser
         address = self.page.client_ip or "unknown"
         return await guarded_attempt(self.ctx, self.app.sign_ins, address, name, password)
 
     def sign_out(self, _: Any = None) -> None:
-        self.ctx.user = None
+        self.ctx.user, self.browser = None, None
         self.navigate("/signin")
 
     async def save_csv(self, file_name: str, content: str) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,17 +14,54 @@ from sync.server.state import ServerState
 from sync.server.storage import Database
 
 IDLE_SECONDS = 15 * 60.0  # a console left signed in is locked after a quarter of an hour
+RECHECK_SECONDS = 0.5  # one look at the account per burst of reads, not one per read
 
 
-@dataclass
 class ConsoleContext:
-    """One browser tab: the server's state, the language, who is signed in, a notice to show once."""
+    """One browser tab: the server's state, the language, who is signed in, a notice to show once.
 
-    state_of: Callable[[], ServerState]
-    lang: str = LANGUAGES[0]
-    user: Any | None = None  # sync.server.staff.accounts.StaffUser once signed in
-    notice: str | None = None
-    last_input: float = field(default_factory=time.monotonic)
+    `user` is re-checked as it is read, at most every `recheck_seconds`, by `session_holds`
+    (which the tab sets; None checks nothing): the moment it says no, the tab is signed out.
+    """
+
+    def __init__(
+        self,
+        state_of: Callable[[], ServerState],
+        lang: str = LANGUAGES[0],
+        user: Any | None = None,  # sync.server.staff.accounts.StaffUser once signed in
+        notice: str | None = None,
+        *,
+        session_holds: Callable[[Any], bool] | None = None,
+        recheck_seconds: float = RECHECK_SECONDS,
+    ) -> None:
+        self.state_of = state_of
+        self.lang = lang
+        self.notice = notice
+        self.last_input = time.monotonic()
+        self.session_holds = session_holds
+        self.recheck_seconds = recheck_seconds
+        self.password_changed_at: datetime | None = None  # as it was at sign-in
+        self._user = user
+        self._checked_at = -math.inf
+
+    @property
+    def user(self) -> Any | None:
+        if self._user is not None and self.session_holds is not None:
+            now = time.monotonic()
+            if now - self._checked_at >= self.recheck_seconds:
+                self._checked_at = now
+                if not self.session_holds(self._user):
+                    self._user = None
+        return self._user
+
+    @user.setter
+    def user(self, user: Any | None) -> None:
+        self._user = user
+        self._checked_at = time.monotonic()  # just decided: no need to ask again at once
+
+    def recheck(self) -> None:
+        """Ask `session_holds` at the next read of `user`, however recent the last check."""
+        self._checked_at = -math.inf
 
     @property
     def state(self) -> ServerState:

@@ -20,10 +20,13 @@ def mount_console(app: FastAPI, path: str = CONSOLE_PATH) -> None:
     import flet_web.fastapi as flet_fastapi
 
     from sync.server.console.app import ConsoleApp
+    from sync.server.console.binding import BrowserBinding, redact_flet_logs
 
+    redact_flet_logs()
     console = ConsoleApp(lambda: app.state.lengkap)
     # no_cdn: the Flutter engine, CanvasKit and fonts come from flet-web, never the internet.
-    app.mount(path, flet_fastapi.app(console.main, no_cdn=True, app_name="Lengkap"))
+    flet_app = flet_fastapi.app(console.main, no_cdn=True, app_name="Lengkap")
+    app.mount(path, BrowserBinding(flet_app))  # the cookie a staff session is bound to
     serve_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
@@ -34,5 +37,6 @@ def mount_console(app: FastAPI, path: str = CONSOLE_PATH) -> None:
                 yield state
             finally:
                 await flet_fastapi.app_manager.shutdown()
+                console.close()
 
     app.router.lifespan_context = lifespan

@@ -49,6 +49,7 @@ class SignInResult:
     user: StaffUser | None
     code: str  # ok | wrong_password (also for a name that is no account) | locked | disabled
     locked_until: datetime | None = None
+    password_changed_at: datetime | None = None  # on success: what a session checks it against
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInR
             return SignInResult(False, None, "disabled", None)
         if signed_in:
             _audit_sign_in(connection, now, current.id, "ok")
-            return SignInResult(True, _user(current), "ok", None)
+            return SignInResult(True, _user(current), "ok", None, current.password_changed_at)
         _audit_sign_in(connection, now, current.id, "locked" if verdict.locked_until else "failed")
         return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
 
@@ -295,6 +296,22 @@ def disable_user(db: Database, name: str, *, now: datetime, actor: StaffUser | N
                 update(staff_users).where(staff_users.c.id == row.id).values(disabled_at=now)
             )
         _audit_account_change(connection, now, actor, "user_disable", row.id)
+
+
+def password_changed_at(db: Database, user: StaffUser) -> datetime | None:
+    """When the account's password was last set; None once it is disabled (or gone). A console
+    session signed in under another value has ended: a new password or a disabled account ends
+    every session of that account, wherever the change was made (console or command line)."""
+    with db.read() as connection:
+        row = connection.execute(
+            select(staff_users.c.password_changed_at, staff_users.c.disabled_at).where(
+                staff_users.c.id == user.id
+            )
+        ).first()
+    if row is None or row.disabled_at is not None:
+        return None
+    changed: datetime = row.password_changed_at
+    return changed
 
 
 def is_active(db: Database, user: StaffUser) -> bool:

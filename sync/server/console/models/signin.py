@@ -78,6 +78,7 @@ def attempt(ctx: ConsoleContext, name: str, password: str) -> tuple[bool, str]:
     now = ctx.now()
     result = sign_in(ctx.db, name.strip(), password, now=now)
     if result.ok:
+        ctx.password_changed_at = result.password_changed_at  # what the session is checked by
         ctx.user = result.user
         return True, ""
     return False, sign_in_message(ctx, result, now)
