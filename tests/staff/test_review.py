@@ -12,6 +12,7 @@ from sync.server.staff.roles import Role
 from sync.server.storage import utc_now
 from tests.server.records import submission_record
 from tests.staff.helpers import push, status_changes, student_nik, trail_size, upload_photo
+from tests.support.images import document_photo
 from tests.support.requests import FAMILY_KK
 
 ACCOUNT = {"bank": "Bank DKI", "account": "0123456789"}
@@ -40,7 +41,7 @@ def test_the_reviewer_sees_photos_beside_the_checklist_and_every_roster_mismatch
 ):
     nik = student_nik()
     _roster(db, tmp_path, nik, "Dewi Lestari", "0987654321")
-    photo = b"\xff\xd8 a photo of the KK \xff\xd9"
+    photo = document_photo(seed=5)  # a real JPEG: the server reads a photo's header
     sha = upload_photo(device, photo)
     number = _submit(
         device, nik, photos={"kk": photo}, shown=("kk", "ktp_wali"), bank_account=ACCOUNT
