@@ -667,7 +667,8 @@ class _RuleParser:
                     isinstance(value, bool) != (fact.kind is FactKind.BOOLEAN)
                     or value not in fact.allowed
                 ):
-                    shown = _value_text(value) if isinstance(value, str | bool) else repr(value)
+                    # As written in the file: a TOML date shows as 2020-01-01, not as its repr.
+                    shown = _value_text(value)
                     self.fail(
                         where,
                         "bad_value",
