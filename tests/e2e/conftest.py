@@ -19,6 +19,7 @@ from tests.e2e.browser import (
     AppProcess,
     chromium_missing_reason,
     launch_chromium,
+    leave_no_tabs,
     open_page,
     start_app,
     stop_app,
@@ -37,6 +38,12 @@ def patient_expectations() -> None:
         from playwright.sync_api import expect
 
         expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(autouse=True)
+def no_tabs_left_behind() -> Iterator[None]:
+    yield
+    leave_no_tabs()
 
 
 @pytest.fixture(scope="session")
