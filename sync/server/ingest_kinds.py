@@ -18,7 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from sync.protocol import LocalisedText, OutboxRecord, RecordResult, RecordStatus
-from sync.server import numbering
+from sync.server import numbering, photo_owners
 from sync.server.devices import Device
 from sync.server.errors import localised
 from sync.server.storage import Database, dumps, records, survey_answers
@@ -178,8 +178,20 @@ def _screen_numbers(
     arrivals: Sequence[Arrival],
     now: datetime,
 ) -> dict[str, Rejection]:
-    numbers = {a.client_id: a.register_number for a in arrivals if a.register_number is not None}
-    return numbering.screen(database, connection, device, numbers, now)
+    """Records naming a photo their device did not send, then ones whose number it may not use."""
+    photos = {sha for arrival in arrivals for sha in _record_photos(arrival)}
+    mine = photo_owners.owned(connection, device.id, photos) if photos else set()
+    refused = {
+        arrival.client_id: photo_owners.NOT_OWNED
+        for arrival in arrivals
+        if not _record_photos(arrival) <= mine
+    }
+    numbers = {
+        arrival.client_id: arrival.register_number
+        for arrival in arrivals
+        if arrival.register_number is not None and arrival.client_id not in refused
+    }
+    return refused | numbering.screen(database, connection, device, numbers, now)
 
 
 RECORDS = StoredKind(

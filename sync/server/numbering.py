@@ -53,9 +53,11 @@ def screen(
     refused = {client_id: FOREIGN for client_id, code in codes.items() if code not in allowed}
     candidates = {cid: number for cid, number in numbers.items() if cid not in refused}
     in_batch = Counter(candidates.values())
-    held = _held(connection, candidates.values())
+    holders = _holders(connection, candidates.values())
     for client_id, number in candidates.items():
-        if in_batch[number] > 1 or number in held:
+        # The same record stored a moment ago by a concurrent push is not another holder:
+        # ingest finds it as a duplicate.
+        if in_batch[number] > 1 or holders.get(number, client_id) != client_id:
             refused[client_id] = TAKEN
     return refused
 
@@ -116,14 +118,16 @@ def _learn(
     return bool(owner == device.id)
 
 
-def _held(connection: Connection, numbers: Iterable[str]) -> set[str]:
+def _holders(connection: Connection, numbers: Iterable[str]) -> dict[str, str]:
+    """The client id of the stored record holding each of `numbers`, for those held."""
     wanted = sorted(set(numbers))
-    held: set[str] = set()
+    holders: dict[str, str] = {}
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
-        held.update(
-            connection.execute(
-                select(records.c.register_number).where(records.c.register_number.in_(part))
-            ).scalars()
+        rows = connection.execute(
+            select(records.c.register_number, records.c.client_id).where(
+                records.c.register_number.in_(part)
+            )
         )
-    return held
+        holders.update((number, client_id) for number, client_id in rows)
+    return holders

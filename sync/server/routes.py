@@ -236,15 +236,18 @@ def _ingest(
     openapi_extra={"x-request-model": "AttachmentQuery"},
 )
 async def query_attachments(
-    request: Request, _device: AuthenticatedDevice
+    request: Request, device: AuthenticatedDevice
 ) -> AttachmentQueryResponse:
-    """Which of these SHA-256s the server still lacks: upload only those."""
+    """Which of these SHA-256s the server still lacks, or this device has not sent itself:
+    upload only those."""
     state = server(request)
     message = parse_message(
         AttachmentQuery,
         await read_body(request, state.settings.limits.max_body_bytes, pace(state)),
     )
-    lacking = await run_in_threadpool(uploads.missing, state.database, message.sha256s, state.store)
+    lacking = await run_in_threadpool(
+        lambda: uploads.missing(state.database, message.sha256s, state.store, device_id=device.id)
+    )
     return AttachmentQueryResponse(missing=lacking)
 
 

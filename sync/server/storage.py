@@ -157,6 +157,15 @@ attachments = Table(
     Column("stored_at", UtcDateTime, nullable=False),
 )
 
+# Which device sent which photo's bytes (the SHA-256 alone proves nothing): a record may name
+# only photos its own device sent (sync/server/photo_owners.py).
+attachment_owners = Table(
+    "attachment_owners",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("device_id", ForeignKey("devices.id"), primary_key=True, autoincrement=False),
+)
+
 audit = Table(
     "audit",
     metadata,

@@ -25,7 +25,7 @@ from sync.protocol import (
     Limits,
     decode_bundle,
 )
-from sync.server import audit, media
+from sync.server import audit, media, photo_owners
 from sync.server.attachments import BlobStore
 from sync.server.errors import RequestError
 from sync.server.storage import Database, attachments
@@ -112,12 +112,20 @@ def stored(
 
 
 def missing(
-    database: Database, sha256s: Collection[str], store: BlobStore | None = None
+    database: Database,
+    sha256s: Collection[str],
+    store: BlobStore | None = None,
+    *,
+    device_id: int | None = None,
 ) -> tuple[str, ...]:
+    """The photos among `sha256s` the server lacks; with `device_id`, also those the device has
+    not sent itself (photo_owners.py), so that it sends their bytes."""
     for sha256 in sha256s:
         check_sha256(sha256)
     with database.read() as connection:
         held = stored(connection, sha256s, store)
+        if device_id is not None:
+            held &= photo_owners.owned(connection, device_id, held)
     return tuple(dict.fromkeys(sha for sha in sha256s if sha not in held))
 
 
@@ -164,6 +172,9 @@ def receive_chunk(
         # A resend after a cut connection, or a second device with the same photo: done already.
         if total != done.received:
             raise RequestError(ErrorCode.SIZE_MISMATCH, "total", received=done.received)
+        if offset == 0 and len(chunk) == total and photo_owners.proves(sha256, chunk):
+            with database.write() as connection:
+                photo_owners.grant(database, connection, device_id, [sha256])
         return done
     if not chunk:
         raise RequestError(ErrorCode.MALFORMED_REQUEST, "empty chunk", field="body")
@@ -198,6 +209,7 @@ def receive_chunk(
     with database.write() as connection:
         _register(database, connection, sha256, size, now)
         _audit(connection, device_id, sha256, now, "stored", None)
+        photo_owners.grant(database, connection, device_id, [sha256])
     return AttachmentStatus(sha256=sha256, received=size, complete=True)
 
 
@@ -247,6 +259,7 @@ def receive_bundle(
     results: list[BundlePartResult] = []
     events: list[tuple[str, str, str | None]] = []
     registered: list[tuple[str, int]] = []
+    sent = {part.sha256: chunk for part, chunk in zip(parts, data, strict=True)}
     for part in parts:
         size = held[part.sha256]
         if size is not None:
@@ -281,6 +294,14 @@ def receive_bundle(
                 database.insert_ignoring_duplicates(attachments),
                 [{"sha256": sha, "size": size, "stored_at": now} for sha, size in registered],
             )
+        # What this device sent: stored now, or held before and these very bytes again.
+        stored_now = {sha for sha, outcome_name, _code in events if outcome_name == "stored"}
+        proven = [
+            sha
+            for sha, _size in registered
+            if sha in stored_now or photo_owners.proves(sha, sent[sha])
+        ]
+        photo_owners.grant(database, connection, device_id, proven)
         audit.append_many(
             connection,
             [

@@ -17,7 +17,15 @@ from kiosk.domain.register_numbers import RegisterNumber
 from sync.server import migrations
 from sync.server.errors import AmbiguousNumber
 from sync.server.staff.casework import find_case
-from sync.server.storage import Database, device_codes, dumps, records, utc_now
+from sync.server.storage import (
+    Database,
+    attachment_owners,
+    audit,
+    device_codes,
+    dumps,
+    records,
+    utc_now,
+)
 from tests.server.records import complaint_record, submission_record
 from tests.support.server import BACKENDS, backend_database
 
@@ -120,3 +128,36 @@ def test_an_old_database_with_a_shared_number_migrates_and_reports_it(database, 
     again = submission_record("ABC234", register_number=owner.body["register_number"])
     with pytest.raises(IntegrityError), database.write() as connection:
         _insert(connection, again, 1, now)
+
+
+def test_photos_already_on_the_server_belong_to_the_devices_that_sent_or_named_them(database):
+    _upgrade_to(database, "0004")
+    now = utc_now()
+    uploaded, named = "a" * 64, "b" * 64
+    record = submission_record("ABC234")
+    with database.write() as connection:
+        for device_id, name, code in ((1, "tebet", "ABC234"), (2, "bogor", "XYZ567")):
+            connection.execute(
+                sa.insert(_devices).values(
+                    id=device_id, name=name, device_code=code, area="317401", created_at=now
+                )
+            )
+        connection.execute(
+            sa.insert(audit).values(
+                at=now, device_id=2, action="attachment", fingerprint=uploaded, outcome="stored"
+            )
+        )
+        _insert(connection, record, 1, now)
+        connection.execute(
+            sa.update(records)
+            .where(records.c.client_id == record.client_id)
+            .values(attachments=json.dumps([named]))
+        )
+    migrations.upgrade(database)
+    with database.read() as connection:
+        owners = set(
+            connection.execute(
+                sa.select(attachment_owners.c.sha256, attachment_owners.c.device_id)
+            ).all()
+        )
+    assert owners == {(uploaded, 2), (named, 1)}
