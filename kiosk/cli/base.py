@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from importlib.metadata import version
@@ -15,9 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, StoreError
 from kiosk.i18n import LANGUAGES, text
 from kiosk.localized_cli import LocalizedProgram, current_language, lang_option
+from kiosk.settings import DATABASE_FILE, resolve_data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +51,19 @@ def common_options(func: F) -> F:
             return func(*args, **kwargs)
         except KioskError as exc:
             fail(exc, kwargs.get("lang", "id"), kwargs.get("as_json", False))
+        except sqlite3.OperationalError as exc:
+            # Another process holds the device database past the busy timeout: one line naming
+            # the file, not a traceback. Any other database fault is a bug and stays loud.
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            path = resolve_data_dir(kwargs.get("data_dir")) / DATABASE_FILE
+            locked = StoreError(
+                "the device database is locked by another program",
+                code="error.store_locked",
+                where=str(path),
+                params={"file": str(path)},
+            )
+            fail(locked, kwargs.get("lang", "id"), kwargs.get("as_json", False))
 
     return wrapper  # type: ignore[return-value]
 

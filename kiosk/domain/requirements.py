@@ -314,11 +314,45 @@ _REQUIREMENT_KEYS = ("document", "stages", "when", "why", "accept")
 _SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
 
+MAX_NESTING = 16  # a rule file needs three or four levels of lists and inline tables
+
+
+def _line_nested_past(text: str, limit: int) -> int | None:
+    """The first line where inline arrays and tables open more than `limit` deep, else None.
+    Brackets inside quoted text and comments do not count; table headers close on their line."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        quote = ""
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > limit:
+                    return number
+            elif char in "]}":
+                depth = max(0, depth - 1)
+    return None
+
+
 def parse_rules(text: str, source: str, *, program: str | None = None) -> ProgramRules:
     """Read one program's rules; a RuleFileError says "file:line" and why, in both languages.
 
     `program`, when given, is the id the file must declare (a file is found by its name).
     """
+    too_deep = _line_nested_past(text, MAX_NESTING)
+    if too_deep is not None:
+        # tomllib recurses once per level: a file nested thousands deep would overflow the stack.
+        raise RuleFileError(
+            f"lists or tables nested more than {MAX_NESTING} deep",
+            code="rules.too_deep",
+            where=f"{source}:{too_deep}",
+            params={"limit": MAX_NESTING},
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -216,31 +216,36 @@ def _delimiter(header_line: str) -> str:
 
 def _map_header(header: list[str], where: str) -> dict[int, str]:
     """Column position -> field (or `extra:<name>`); refuses missing or doubled columns."""
-    mapping: dict[int, str] = {}
-    seen: dict[str, str] = {}
-    for position, raw in enumerate(header):
-        key = _header_key(raw)
-        if not key:
-            continue
-        canonical = _ALIAS_TO_FIELD.get(key, f"extra:{key}")
-        if canonical in seen:
-            raise InputError(
-                f"two columns mean the same field: {seen[canonical]!r} and {raw.strip()!r}",
-                where=f"{where}:1",
-                code="roster.duplicate_column",
-                params={"first": seen[canonical], "second": raw.strip()},
-            )
-        seen[canonical] = raw.strip()
-        mapping[position] = canonical
-    missing = [name for name in REQUIRED_FIELDS if name not in seen]
+    canonical_of = {
+        position: _ALIAS_TO_FIELD.get(key, f"extra:{key}")
+        for position, raw in enumerate(header)
+        if (key := _header_key(raw))
+    }
+    known = [field for field in canonical_of.values() if not field.startswith("extra:")]
+    missing = [name for name in REQUIRED_FIELDS if name not in known]
     if missing:
-        found = ", ".join(column.strip() for column in header if column.strip()) or "-"
+        # A file without a header row has a beneficiary in its first line: name only the
+        # columns recognised, never the cells themselves.
+        found = ", ".join(dict.fromkeys(known)) or "-"
         raise InputError(
-            f"missing column(s) {', '.join(missing)}; found: {found}",
+            f"missing column(s) {', '.join(missing)}; recognised: {found}",
             where=f"{where}:1",
             code="roster.missing_columns",
             params={"missing": ", ".join(missing), "found": found},
         )
+    mapping: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for position, canonical in canonical_of.items():
+        raw = header[position].strip()
+        if canonical in seen:
+            raise InputError(
+                f"two columns mean the same field: {seen[canonical]!r} and {raw!r}",
+                where=f"{where}:1",
+                code="roster.duplicate_column",
+                params={"first": seen[canonical], "second": raw},
+            )
+        seen[canonical] = raw
+        mapping[position] = canonical
     return mapping
 
 
@@ -350,7 +355,16 @@ def import_roster(
         first = next(lines)
         delimiter = _delimiter(first)
         records = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-        header = next(records)
+        try:
+            header = next(records)
+        except csv.Error as exc:
+            # The csv module's reason names the problem (a field past its size limit), not data.
+            raise InputError(
+                f"the header row cannot be read as CSV: {exc}",
+                where=f"{where}:1",
+                code="roster.header_unreadable",
+                params={"file": where, "line": 1, "detail": str(exc)},
+            ) from None
         mapping = _map_header(header, where)
         checker = _RowChecker(
             program,

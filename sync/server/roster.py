@@ -137,15 +137,21 @@ def _entry(
     return nik.number, area, entry, row.get("removed", "").strip().lower() in _TRUE
 
 
-def _rows(text: str) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
-    """(line, known fields, extra columns) for every data row."""
+def _rows(text: str, source: str) -> Iterator[tuple[int, dict[str, str] | None, dict[str, str]]]:
+    """(line, known fields, extra columns) for every data row; (line, None, {"detail": why})
+    for a line the csv module cannot read."""
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise AdminError(
+            "roster_unreadable", "header", path=source, line=1, reason=str(exc)
+        ) from None
     if header is None:
         raise AdminError("roster_empty", "empty file")
     keys = [_HEADER_NOISE.sub("_", column.strip().lower()).strip("_") for column in header]
@@ -153,7 +159,16 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
     for required in ("nik", "name", "region_code"):
         if required not in fields:
             raise AdminError("roster_column", "missing column", column=ALIASES[required][0])
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # One unreadable line (a cell past the csv module's size limit) is that line's
+            # problem; the reason names the limit, never the cell.
+            yield reader.line_num, None, {"detail": str(exc)}
+            continue
         if not any(value.strip() for value in values):
             continue
         known: dict[str, str] = {}
@@ -174,9 +189,11 @@ def publish_roster(database: Database, path: Path, program: str, *, now: datetim
         raise AdminError("file_unreadable", "cannot read", path=str(path)) from exc
     report = RosterReport(program=program)
     batch: dict[str, tuple[str, dict[str, Any], bool]] = {}
-    for line, known, extra in _rows(text):
+    for line, known, extra in _rows(text, str(path)):
         report.rows_read += 1
         try:
+            if known is None:
+                raise _BadRow("-", "roster.row_unreadable", extra)
             nik, area, entry, removed = _entry(known, extra)
         except _BadRow as bad:
             report.rejected += 1
