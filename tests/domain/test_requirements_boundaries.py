@@ -770,3 +770,133 @@ def test_the_sample_file_is_read_whole_into_its_rules():
         ),
         source="demo.toml",
     )
+
+
+HEAD = DEMO.split("[[requirements]]")[0]
+FACTS = HEAD[HEAD.index("[facts.level]") : HEAD.index("[documents.kk]")]
+
+
+def test_facts_and_requirements_are_optional_but_must_be_tables_and_lists_when_given():
+    without_facts = parse_rules(HEAD.replace(FACTS, ""), "demo.toml")
+    assert (without_facts.facts, [stage.requirements for stage in without_facts.stages]) == (
+        (),
+        [(), ()],
+    )
+    assert parse_rules(HEAD, "demo.toml").stages[1].requirements == ()
+    assert refused_rules("facts = 1\n" + HEAD.replace(FACTS, ""))[:3] == (
+        "rules.wrong_type",
+        "demo.toml:1",
+        {"path": "facts", "expected": "table"},
+    )
+    documents = HEAD[HEAD.index("[documents.kk]") : HEAD.index("[[stages]]")]
+    assert refused_rules("documents = 1\n" + HEAD.replace(documents, ""))[:3] == (
+        "rules.wrong_type",
+        "demo.toml:1",
+        {"path": "documents", "expected": "table"},
+    )
+    assert refused_rules(HEAD.replace(documents, "[documents]\n\n"))[:3] == (
+        "rules.missing_key",
+        f"demo.toml:{line_of(HEAD, '[documents.kk]')}",
+        {"path": "documents", "key": "documents"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            FACTS,
+            FACTS.replace('type = "boolean"', "").replace(LEVEL_CHOICES, ""),
+            ("rules.fact_kind", {"path": "facts.level.type", "fact": "level"}),
+        ),
+        (
+            LEVEL_CHOICES,
+            "choices = 1\n",
+            ("rules.wrong_type", {"path": "facts.level.choices", "expected": "table"}),
+        ),
+        (
+            'choices.sd = { id = "SD", en = "Primary" }',
+            'choices.sd = { id = "SD" }',
+            (
+                "rules.missing_text",
+                {"path": "facts.level.choices.sd", "key": "sd", "language": "en"},
+            ),
+        ),
+        (
+            'name = { id = "Program Contoh", en = "Demo Programme" }',
+            'name = { id = "Program Contoh" }',
+            ("rules.missing_text", {"path": "program.name", "key": "name", "language": "en"}),
+        ),
+        (
+            '[facts.private_school]\ntype = "boolean"\n'
+            'question = { id = "Sekolah swasta?", en = "Private school?" }\n',
+            '[facts]\nprivate_school = "yes"\n',
+            ("rules.wrong_type", {"path": "facts.private_school", "expected": "table"}),
+        ),
+        (
+            '[documents.spp]\ntitle = { id = "Rincian SPP", en = "School fee statement" }\n',
+            "[documents]\nspp = 1\n",
+            ("rules.wrong_type", {"path": "documents.spp", "expected": "table"}),
+        ),
+        (
+            '[program]\nid = "demo"\nversion = "1"\n'
+            'name = { id = "Program Contoh", en = "Demo Programme" }\n',
+            "",
+            ("rules.missing_key", {"path": "", "key": "program"}),
+        ),
+        (
+            'document = "spp"\n',
+            "",
+            ("rules.missing_key", {"path": "requirements[2]", "key": "document"}),
+        ),
+        (
+            'level = ["sma"]',
+            "level = [2020-01-01]",
+            (
+                "rules.bad_value",
+                {
+                    "path": "requirements[2].when.level",
+                    "fact": "level",
+                    "value": "2020-01-01",
+                    "allowed": "sd, sma",
+                },
+            ),
+        ),
+    ],
+)
+def test_a_part_of_the_wrong_kind_or_missing_is_refused_with_its_path(old, new, expected):
+    assert old in DEMO
+    assert refused_rules(DEMO.replace(old, new, 1))[::2] == expected
+
+
+def test_stages_and_requirements_must_be_lists_of_tables():
+    assert refused_rules("stages = [1]\n" + DEMO.split("[[stages]]")[0])[::2] == (
+        "rules.wrong_type",
+        {"path": "stages[1]", "expected": "table"},
+    )
+    assert refused_rules("requirements = [1]\n" + HEAD)[::2] == (
+        "rules.wrong_type",
+        {"path": "requirements[1]", "expected": "table"},
+    )
+
+
+@pytest.mark.parametrize(
+    "text_before",
+    [
+        # A header inside multi-line literal text is text, not a table.
+        "accept.id = '''Fotokopi\n[jelas]\nid = 1'''\naccept.en = \"A legible copy.\"",
+        # Both kinds of triple quote on one line: still inside the text afterwards.
+        'accept.id = """Fotokopi \'\'\'jelas\'\'\'\n[jelas]\nid = 1"""\naccept.en = "A legible copy."',
+        # Both kinds opened and closed on one line: the text is over.
+        'accept.id = """Fotokopi \'\'\'jelas\'\'\'"""\naccept.en = "A legible copy."',
+    ],
+)
+def test_a_line_is_found_after_text_in_triple_quotes(text_before):
+    accept = 'accept = { id = "Fotokopi jelas.", en = "A legible copy." }'
+    text = DEMO.replace(accept, text_before + "\nXRAY = 1", 1)
+    code, where, params, _ = refused_rules(text)
+    assert (code, where, params["path"]) == (
+        "rules.unknown_key",
+        f"demo.toml:{line_of(text, 'XRAY = 1')}",
+        "requirements[1].XRAY",
+    )
