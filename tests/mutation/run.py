@@ -8,8 +8,12 @@ Run it from the repository root. It starts from an empty `mutants/` folder (so e
 measured, none is remembered from an earlier run), runs `mutmut run` with the [tool.mutmut]
 settings of pyproject.toml except the two given here, and ends with a table per module: mutants,
 killed, survived, timeout, no tests, and the survival rate. A mutant no test reaches counts as
-surviving. `mutmut results` and `mutmut show <name>` then explain each survivor; the survivors
-judged equivalent are listed, with the reason, in tests/mutation/SURVIVORS.md.
+surviving. Every survivor is then written, with its line and diff, to mutants/survivors.diff
+(`mutmut show <name>` shows one); those judged equivalent are listed, with the reason, in
+tests/mutation/SURVIVORS.md.
+
+mutmut copies the working tree as it is, uncommitted edits included: for figures worth recording,
+run it in a clean export (`git archive HEAD | tar -x -C /tmp/tree && cd /tmp/tree`).
 """
 
 from __future__ import annotations
