@@ -16,6 +16,7 @@ import platformdirs
 
 from kiosk.domain.complaints import ClockTolerance
 from sync.protocol import Limits
+from sync.server.errors import AdminError
 
 APP_NAME = "lengkap-server"
 DATA_DIR_ENV = "KIOSK_SERVER_DATA_DIR"
@@ -119,12 +120,13 @@ def _tuned_from_environment() -> dict[str, Any]:
         raw = os.environ.get(TUNABLE_ENV_PREFIX + name.upper())
         if raw is None or not raw.strip():
             continue
+        variable = TUNABLE_ENV_PREFIX + name.upper()
         try:
             number = float(raw)
         except ValueError:
-            raise ValueError(f"${TUNABLE_ENV_PREFIX}{name.upper()} is not a number") from None
-        if number < 0:
-            raise ValueError(f"${TUNABLE_ENV_PREFIX}{name.upper()} is negative")
+            number = -1.0
+        if not number >= 0:  # also refuses nan
+            raise AdminError("bad_setting", f"${variable} is not a number >= 0", name=variable)
         if kind is timedelta:
             tuned[name] = timedelta(seconds=number)
         elif kind is int:
