@@ -1,10 +1,12 @@
 """The HTTP endpoints of sync/protocol.py: thin handlers that check, delegate and answer.
 
-Order of checks on every /v1 call: protocol header, then credential, then body size and shape;
-then ingest through the bounded gate. Pushes and chunks are refused first of all (429) when the
-gate's queue is full, before the credential or the body costs anything. Database work runs in
-worker threads, off the event loop. Memory per request is bounded by the body limits; cap
-connections with uvicorn's --limit-concurrency in production.
+Order of checks on every /v1 call: protocol header, then credential and the device's turn (a
+few requests in flight per device), then body size, pace and shape; then ingest through the
+bounded gate, which counts only requests whose bodies are read. Pushes and chunks are refused
+first of all (429) when the gate's queue is full, before the credential or the body costs
+anything. Database work runs in worker threads, off the event loop. Memory per request is bounded
+by the body limits, its time by the body's pace; cap connections with uvicorn's
+--limit-concurrency in production.
 """
 
 from __future__ import annotations
