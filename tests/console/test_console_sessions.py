@@ -25,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from kiosk.i18n import text
 from sync.server.console.app import ConsoleApp
-from sync.server.console.binding import COOKIE_NAME
+from sync.server.console.binding import COOKIE_NAME, FLET_LOGGERS
 from sync.server.console.context import RECHECK_SECONDS
 from sync.server.staff.accounts import disable_user, set_password
 from sync.server.storage import utc_now
@@ -187,6 +187,8 @@ def test_a_staff_session_resumes_in_its_own_browser_and_never_by_its_id_alone(se
 def test_no_session_id_or_cookie_reaches_the_log_even_at_debug(server, staff_name, caplog):
     cookie = page_cookie(server)
     caplog.set_level(logging.WARNING, logger="websockets.client")  # this test's own client
+    for name in FLET_LOGGERS:  # as if an operator lowered them: the ids must not show even then
+        caplog.set_level(logging.DEBUG, logger=name)
     with caplog.at_level(logging.DEBUG):
         tab = RawTab(server, cookie)
         session_id = tab.register(None)
@@ -231,3 +233,26 @@ def test_a_new_password_or_a_disabled_account_ends_a_session_at_its_next_step(
     browser.click(text("console.nav.monitoring"))
     assert text("console.signin.heading") in browser.texts()
     assert text("console.session_ended") in browser.texts()
+
+
+def test_an_admin_ends_another_accounts_sessions_and_it_is_signed_out_at_its_next_step(
+    server, tab, staff_name
+):
+    console = ConsoleApp(lambda: server.state, browser_of=lambda: "this-browser")
+    officer, admin = FakeBrowser(console.main), FakeBrowser(console.main)
+    try:
+        signed_in(officer, staff_name)
+        signed_in(admin, tab("admin").user.name)
+        admin.click(text("console.nav.users"))
+        admin.click(text("console.users.end_sessions", name=staff_name))
+        assert text("console.users.sessions_ended", name=staff_name) in admin.texts()
+        time.sleep(RECHECK_SECONDS)
+        officer.click(text("console.nav.monitoring"))
+        assert text("console.signin.heading") in officer.texts()
+        assert text("console.session_ended") in officer.texts()
+        admin.click(text("console.nav.monitoring"))  # the admin's own session goes on
+        assert text("console.monitoring.heading") in admin.texts()
+        signed_in(officer, staff_name)  # and a new sign-in is not caught by the old end
+    finally:
+        officer.close()
+        admin.close()

@@ -7,6 +7,8 @@ so what a role may open is decided (and tested) without a browser.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +40,11 @@ class ConsoleApp:
         self.idle_seconds = idle_seconds
         self.browser_of = browser_of  # which browser (its cookie's digest) the event came from
         self.sign_ins = SignInGuard()  # shared by every tab: rate limits and hashing threads
+        self.sessions_ended: dict[int, float] = {}  # account id -> when an admin ended them
+
+    def end_sessions_of(self, user: StaffUser) -> None:
+        """Every tab of `user` signed in until now is signed out at its next step."""
+        self.sessions_ended[user.id] = time.monotonic()
 
     async def main(self, page: ft.Page) -> None:
         ConsoleSession(self, page, ConsoleContext(self.state_of)).start()
@@ -53,7 +60,9 @@ class ConsoleSession:
         self.app, self.page, self.ctx = app, page, ctx
         self.route = Route("/signin")
         self.browser: str | None = None  # the browser the staff member signed in from
+        self.signed_in_at = -math.inf
         ctx.session_holds = self.holds
+        ctx.end_sessions_of = app.end_sessions_of
         self.file_saver = ft.FilePicker()  # CSV downloads: the browser saves bytes, offline
 
     def start(self) -> None:
@@ -69,7 +78,12 @@ class ConsoleSession:
         """Whether the staff session still stands: the same browser drives the tab, the account
         is active and its password unchanged since the sign-in. When not, the tab signs out."""
         same_browser = self.browser is not None and self.app.browser_of() == self.browser
-        if same_browser and password_changed_at(self.ctx.db, user) == self.ctx.password_changed_at:
+        ended = self.app.sessions_ended.get(user.id, -math.inf) >= self.signed_in_at
+        if (
+            same_browser
+            and not ended
+            and password_changed_at(self.ctx.db, user) == self.ctx.password_changed_at
+        ):
             return True
         self.browser = None
         self.ctx.notice = self.ctx.t("console.session_ended")
@@ -144,6 +158,7 @@ class ConsoleSession:
             return False, self.ctx.t("console.signin.no_cookie")
         self.browser = browser
         address = self.page.client_ip or "unknown"
+        self.signed_in_at = time.monotonic()
         return await guarded_attempt(self.ctx, self.app.sign_ins, address, name, password)
 
     def sign_out(self, _: Any = None) -> None:

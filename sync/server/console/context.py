@@ -41,6 +41,8 @@ class ConsoleContext:
         self.session_holds = session_holds
         self.recheck_seconds = recheck_seconds
         self.password_changed_at: datetime | None = None  # as it was at sign-in
+        # Ends every console session of an account (the tab sets it; the app keeps the sessions).
+        self.end_sessions_of: Callable[[Any], None] | None = None
         self._user = user
         self._checked_at = -math.inf
 

@@ -298,6 +298,17 @@ def disable_user(db: Database, name: str, *, now: datetime, actor: StaffUser | N
         _audit_account_change(connection, now, actor, "user_disable", row.id)
 
 
+def end_sessions(db: Database, name: str, *, now: datetime, actor: StaffUser) -> StaffUser:
+    """An admin ends an account's console sessions (the console forgets them; this audits it)."""
+    actor.require(Action.MANAGE_USERS)
+    with db.write() as connection:
+        row = _find(connection, name)
+        if row is None:
+            raise StaffNotFound("user", name)
+        _audit_account_change(connection, now, actor, "end_sessions", row.id)
+    return _user(row)
+
+
 def password_changed_at(db: Database, user: StaffUser) -> datetime | None:
     """When the account's password was last set; None once it is disabled (or gone). A console
     session signed in under another value has ended: a new password or a disabled account ends

@@ -69,3 +69,15 @@ def disable(ctx: ConsoleContext, name: str) -> tuple[bool, str]:
     except StaffError as exc:
         return False, ctx.error_text(exc)
     return True, ctx.t("console.users.disabled_done", name=name)
+
+
+def end_sessions(ctx: ConsoleContext, name: str) -> tuple[bool, str]:
+    """Sign an account out of every console tab (a lost laptop, a shared desk left signed in)."""
+    if ctx.user is None or ctx.end_sessions_of is None:
+        return False, ctx.t("console.users.not_allowed")
+    try:
+        user = accounts.end_sessions(ctx.db, name, now=ctx.now(), actor=ctx.user)
+    except StaffError as exc:
+        return False, ctx.error_text(exc)
+    ctx.end_sessions_of(user)
+    return True, ctx.t("console.users.sessions_ended", name=user.name)

@@ -1,4 +1,5 @@
-"""The admin's users screen: every account with its role and status; add one, disable one."""
+"""The admin's users screen: every account with its role and status; add one, disable one, end
+one's console sessions."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ def users_view(ctx: ConsoleContext) -> ft.Control:
                         disabled=line.disabled
                         or (ctx.user is not None and line.name == ctx.user.name),
                     ),
+                    ft.Button(
+                        content=ctx.t("console.users.end_sessions", name=line.name),
+                        on_click=end_sessions_handler(line.name),
+                        disabled=line.disabled
+                        or (ctx.user is not None and line.name == ctx.user.name),
+                    ),
                 ]
             )
             for line in lines
@@ -61,6 +68,13 @@ def users_view(ctx: ConsoleContext) -> ft.Control:
             ok, sentence = users.disable(ctx, who)
             say(message, sentence, error=not ok)
             load()
+
+        return handler
+
+    def end_sessions_handler(who: str) -> Any:
+        def handler(_: Any) -> None:
+            ok, sentence = users.end_sessions(ctx, who)
+            say(message, sentence, error=not ok)
 
         return handler
 
