@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import AttachmentQuery, EnrollRequest, ErrorCode, PushRequest
-from sync.server import changes, migrations, uploads
+from sync.server import changes, logs, migrations, uploads
 from sync.server.attachments import BlobStore, DirectoryStore
 from sync.server.console import mount_console
 from sync.server.errors import RequestError
@@ -79,6 +79,7 @@ def create_app(
         finally:
             database.close()
 
+    logs.drop_websocket_frames()  # whoever hosts the app, at any level (sync/server/logs.py)
     app = FastAPI(
         title="Lengkap sync server",
         version="1",

@@ -10,7 +10,6 @@ import functools
 import getpass
 import io
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ import click
 from kiosk.errors import KioskError
 from kiosk.i18n import text
 from kiosk.localized_cli import LocalizedProgram, lang_option
-from sync.server import devices, migrations, records, roster, rules, uploads
+from sync.server import devices, logs, migrations, records, roster, rules, uploads
 from sync.server.attachments import DirectoryStore
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
@@ -111,14 +110,15 @@ def serve(
     from sync.server.app import create_app
 
     settings = _settings(db_url, data_dir)
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(log_level)  # no payload in the log at any level (sync/server/logs.py)
     database = settings.database_url.split("://", 1)[0]
     click.echo(text("server.cli.serving", lang, url=f"http://{host}:{port}", database=database))
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings), host=host, port=port, log_level=log_level, server_header=False
     )
+    logs.cap_payload_loggers()  # again: uvicorn has just configured its own loggers
+    logs.mask_handlers()
+    uvicorn.Server(config).run()
 
 
 @cli.command()
