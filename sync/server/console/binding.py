@@ -23,13 +23,12 @@ import re
 import secrets
 from contextvars import ContextVar
 from http.cookies import SimpleCookie
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE_NAME = "__Host-lengkap-console"
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32)
 _browser: ContextVar[str | None] = ContextVar("console_browser", default=None)
-
-Scope = dict[str, Any]
 
 
 def current_browser() -> str | None:
@@ -64,10 +63,10 @@ class BrowserBinding:
     """ASGI middleware around the console's Flet app: sets the cookie on the page, and makes the
     cookie a WebSocket brought readable to what that connection runs."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = _cookie(scope)
         if scope["type"] == "websocket":
             reset = _browser.set(browser_digest(token) if token else None)
@@ -80,7 +79,7 @@ class BrowserBinding:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_cookie(message: dict[str, Any]) -> None:
+        async def send_with_cookie(message: Message) -> None:
             # Only on the page itself: scripts and fonts fetched beside it in the first burst
             # would each set another value, and the last to arrive would win.
             if message["type"] == "http.response.start":
