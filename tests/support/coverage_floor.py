@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# The total measured when the floor was last raised, less a little for runs that skip nothing
-# but take another branch (a machine without a backend CI requires takes other paths).
-FLOOR_PERCENT = 0.0
+# Raised to what the suite reaches (94.4 % on 2026-12-04), less a little: timing-dependent paths
+# (a retry that happens only under load, a lock that is only sometimes contended) vary by run.
+FLOOR_PERCENT = 93.5
 SOURCES = ["kiosk", "sync"]
 
 _coverage = None
