@@ -18,17 +18,17 @@ import flet as ft
 import httpx
 import msgpack
 import pytest
+from click.testing import CliRunner
 from flet.messaging.protocol import MessageAction
 from flet.utils import sha1
 from flet_web.fastapi import app_manager
 from websockets.sync.client import ClientConnection, connect
 
 from kiosk.i18n import text
+from sync.server.cli import cli
 from sync.server.console.app import ConsoleApp
 from sync.server.console.binding import COOKIE_NAME, FLET_LOGGERS
 from sync.server.console.context import RECHECK_SECONDS
-from sync.server.staff.accounts import disable_user, set_password
-from sync.server.storage import utc_now
 from tests.app.flet_harness import FakeBrowser
 from tests.console.conftest import PASSWORD
 
@@ -224,11 +224,14 @@ def test_a_new_password_or_a_disabled_account_ends_a_session_at_its_next_step(
     server, browser, staff_name, change
 ):
     signed_in(browser, staff_name)
-    db = server.state.database
+    # Through the command line, a process of its own sharing only the database.
+    where = ["--db", server.settings.database_url, "--lang", "en"]
     if change == "new password":
-        set_password(db, staff_name, "a-brand-new-passphrase", now=utc_now())  # as the CLI does
+        command = ["user", "password", staff_name, "--password-stdin", *where]
+        done = CliRunner().invoke(cli, command, input="a-brand-new-passphrase\n")
     else:
-        disable_user(db, staff_name, now=utc_now())
+        done = CliRunner().invoke(cli, ["user", "disable", staff_name, *where])
+    assert done.exit_code == 0, done.output
     time.sleep(RECHECK_SECONDS)
     browser.click(text("console.nav.monitoring"))
     assert text("console.signin.heading") in browser.texts()
