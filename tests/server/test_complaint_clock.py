@@ -13,7 +13,9 @@ from sqlalchemy import select
 from kiosk.domain.complaints import ComplaintCategory, deadlines_for
 from sync.protocol import PushResponse, RecordStatus
 from sync.server.staff import cases as staff_cases
+from sync.server.staff.accounts import add_user
 from sync.server.staff.intake import catch_up
+from sync.server.staff.roles import Role
 from sync.server.storage import cases, records, utc_now
 from tests.server.records import complaint_record, push_body
 
@@ -105,3 +107,25 @@ def test_a_filing_time_without_a_zone_is_refused_and_the_rest_of_the_batch_kept(
     assert [r.status for r in results] == [RecordStatus.REJECTED, RecordStatus.ACCEPTED]
     assert (results[0].reason, results[0].field) == ("server.reject.bad_datetime", "filed_at")
     assert results[0].message is not None and results[0].message.id and results[0].message.en
+
+
+def test_classifying_a_complaint_from_a_clock_at_2000_counts_from_the_receipt(live_server, device):
+    record = _filed(device, "2000-01-01T09:00:00+07:00")
+    [result] = _push(device, record)
+    row, _verdict, _case_row = _case(live_server, record.client_id)
+    database = live_server.state.database
+    officer = add_user(
+        database, f"officer-{row.id}", Role.OFFICER, "kata-sandi-uji-123", now=utc_now()
+    )
+    staff_cases.classify(
+        database,
+        officer,
+        result.register_number,
+        version=1,
+        now=utc_now(),
+        category=ComplaintCategory.WRONG_DATA.value,
+        severity="normal",
+    )
+    _row, _verdict, classified = _case(live_server, record.client_id)
+    expected = deadlines_for(ComplaintCategory.WRONG_DATA, row.received_at).resolution
+    assert classified.due_at == expected  # 14 days from the receipt, not from 2000

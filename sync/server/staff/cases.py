@@ -21,7 +21,7 @@ from sync.server.errors import BadFilter, StaffError, StaffNotFound
 from sync.server.staff.accounts import StaffUser
 from sync.server.staff.casework import change_case, clean_text, device_notes, viewing
 from sync.server.staff.history import HistoryEntry, case_history, record_staff_action
-from sync.server.staff.intake import catch_up
+from sync.server.staff.intake import catch_up, deadlines_start
 from sync.server.staff.masking import mask_number, mask_numbers_in_text
 from sync.server.staff.overdue import CaseClock, is_overdue, overdue_condition
 from sync.server.staff.roles import Action, Role
@@ -295,10 +295,15 @@ def classify(
 
     def compute(connection: Connection, loaded: Any) -> dict[str, Any]:
         filed = connection.execute(
-            select(records.c.body).where(records.c.id == loaded.record_id)
-        ).scalar_one()
-        filed_at = datetime.fromisoformat(json.loads(filed)["filed_at"])
-        due = deadlines_for(chosen, filed_at).resolution
+            select(records.c.body, records.c.server_verdict, records.c.received_at).where(
+                records.c.id == loaded.record_id
+            )
+        ).one()
+        # From when the server counts, never from a device clock it did not believe.
+        start = deadlines_start(
+            json.loads(filed.body), json.loads(filed.server_verdict), filed.received_at
+        )
+        due = deadlines_for(chosen, start).resolution
         moving = complaint_move(Action.CLASSIFY, loaded.state)[1] is not None
         return {
             "case_values": {"category": chosen.value, "severity": level.value, "due_at": due},

@@ -65,12 +65,22 @@ def _moment(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def deadlines_start(
+    body: Mapping[str, Any], verdict: Mapping[str, Any], received_at: datetime
+) -> datetime:
+    """When a complaint's deadlines start counting: the device's stated filing time if the
+    server believed it at arrival (validation.py), else the server's receipt; a record kept
+    before the server judged the clock counts from its receipt unless its filing time has a zone.
+    """
+    if verdict.get("deadlines_from") == "received_at":
+        return received_at
+    return _moment(body.get("filed_at")) or received_at
+
+
 def _complaint_deadlines(
     body: Mapping[str, Any], verdict: Mapping[str, Any], received_at: datetime
 ) -> dict[str, datetime]:
-    """The server's own deadlines, never the device's. A verdict without them in a zone (a record
-    kept before the server checked the zone) counts from the receipt, not from the device's clock.
-    """
+    """The server's own deadlines, never the device's."""
     first_response = _moment(verdict.get("first_response_due"))
     resolution = _moment(verdict.get("resolution_due"))
     if first_response is None or resolution is None:
@@ -78,7 +88,7 @@ def _complaint_deadlines(
             category = ComplaintCategory(body.get("category"))
         except ValueError:
             category = ComplaintCategory.OTHER
-        counted = deadlines_for(category, received_at)
+        counted = deadlines_for(category, deadlines_start(body, verdict, received_at))
         first_response, resolution = counted.first_response, counted.resolution
     return {"first_response_due": first_response, "due_at": resolution}
 
