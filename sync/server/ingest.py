@@ -117,6 +117,7 @@ def _take(
     stored = kind.read(connection, copies)
     results: dict[int, RecordResult] = {}
     planned: list[Arrival] = []  # the one copy of each client id to insert
+    waiting: list[Arrival] = []  # valid, but waiting for their photos
     for client_id, same_id in copies.items():
         if client_id in stored:
             for arrival in same_id:
@@ -131,9 +132,13 @@ def _take(
         if refused is not None:
             for arrival in same_id:  # identical copies, so the same answer
                 results[arrival.index] = refused
+            if refused.status is RecordStatus.RETRY:
+                waiting.append(first)
             continue
         planned.append(first)
-    screened = kind.screen(database, connection, device, planned, now) if planned else {}
+    screened: dict[str, Rejection] = {}
+    if planned or waiting:
+        screened = kind.screen(database, connection, device, planned, waiting, now)
     for first in planned:
         if first.client_id in screened:
             for arrival in copies[first.client_id]:

@@ -70,9 +70,11 @@ class StoredKind:
     photos: Callable[[Arrival], frozenset[str]]
     # Refusals, by client id, of records new to the server that their content alone cannot tell
     # (a register number the device may not use); empty for kinds without such a rule.
+    # Called with the records to insert and those waiting for photos.
     screen: Callable[
-        [Database, Connection, Device, Sequence[Arrival], datetime], dict[str, Rejection]
-    ] = lambda database, connection, device, arrivals, now: {}
+        [Database, Connection, Device, Sequence[Arrival], Sequence[Arrival], datetime],
+        dict[str, Rejection],
+    ] = lambda database, connection, device, planned, waiting, now: {}
 
 
 def slices(values: Collection[str]) -> Iterable[list[str]]:
@@ -176,6 +178,7 @@ def _screen_numbers(
     connection: Connection,
     device: Device,
     arrivals: Sequence[Arrival],
+    waiting: Sequence[Arrival],
     now: datetime,
 ) -> dict[str, Rejection]:
     """Records naming a photo their device did not send, then ones whose number it may not use."""
@@ -191,7 +194,8 @@ def _screen_numbers(
         for arrival in arrivals
         if arrival.register_number is not None and arrival.client_id not in refused
     }
-    return refused | numbering.screen(database, connection, device, numbers, now)
+    held_back = [arrival.register_number for arrival in waiting if arrival.register_number]
+    return refused | numbering.screen(database, connection, device, numbers, now, waiting=held_back)
 
 
 RECORDS = StoredKind(

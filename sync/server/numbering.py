@@ -7,9 +7,9 @@ number only from the device whose code it carries, and only once:
 - the device's own code, assigned at enrolment and unique among devices;
 - or its pre-enrolment code: a kiosk numbers what it saves before enrolling with a random code
   (kiosk/store/records.py), and enrolment replaces it for later records only. The server learns
-  that code at the device's first push of records, when the batch carries exactly one code that
-  is neither assigned to a device nor learnt from another, and ties it to the device for good
-  (table device_codes). Later pushes cannot add a code, so a device that has pushed cannot take
+  that code at the device's first push of records (those waiting for their photos count), when
+  the batch carries exactly one code that is neither assigned to a device nor learnt from
+  another, and ties it to the device for good (table device_codes). Later pushes cannot add a code, so a device that has pushed cannot take
   one; a code is never learnt for two devices, and no device is assigned a learnt code;
 - and a number no record holds yet, nor another record of the same batch (a kiosk restored from an
   old backup counts again from where the backup stood). The unique index on the number backs
@@ -46,10 +46,17 @@ def screen(
     device: Device,
     numbers: dict[str, str],
     now: datetime,
+    *,
+    waiting: Collection[str] = (),
 ) -> dict[str, Rejection]:
-    """Refusals, by client id, among records new to the server (`numbers`: client id -> number)."""
+    """Refusals, by client id, among records new to the server (`numbers`: client id -> number).
+
+    `waiting` are the numbers of this batch's records that wait for their photos: their code
+    counts for the first push, so a pre-enrolment record held back by a photo is not left out.
+    """
     codes = {client_id: code_of(number) for client_id, number in numbers.items()}
-    allowed = _codes_of(connection, device, set(codes.values()), database, now)
+    seen = set(codes.values()) | {code_of(number) for number in waiting}
+    allowed = _codes_of(connection, device, seen, database, now) & set(codes.values())
     refused = {client_id: FOREIGN for client_id, code in codes.items() if code not in allowed}
     candidates = {cid: number for cid, number in numbers.items() if cid not in refused}
     in_batch = Counter(candidates.values())

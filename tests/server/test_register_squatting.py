@@ -20,6 +20,7 @@ from sync.protocol import PushResponse, RecordStatus
 from sync.server import devices
 from sync.server.staff.operators import set_state
 from sync.server.storage import changes, records, utc_now
+from tests.server.photos import padded_photo
 from tests.server.records import complaint_record, push_body, submission_record
 
 A, R = RecordStatus.ACCEPTED, RecordStatus.REJECTED
@@ -191,3 +192,23 @@ def test_no_device_is_assigned_a_code_another_device_numbered_with_before_enroll
         ttl=timedelta(hours=1),
     )
     assert ticket.device.device_code == "2345AB"
+
+
+def test_a_pre_enrolment_record_waiting_for_its_photo_at_the_first_push_keeps_its_code(
+    live_server,
+):
+    kiosk = live_server.enroll()
+    early = _free_code()
+    data, sha = padded_photo(800)
+    offline = _numbered(submission_record, early, 1, shown=("kk",), photos={"kk": data})
+    first = _push(kiosk, offline, submission_record(kiosk.device_code))
+    assert [r.status for r in first] == [RecordStatus.RETRY, A]
+    with kiosk.client() as client:
+        put = client.put(
+            f"/v1/attachments/{sha}",
+            params={"offset": 0, "total": len(data)},
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+    assert put.status_code == 200, put.text
+    assert [r.status for r in _push(kiosk, offline)] == [A]
