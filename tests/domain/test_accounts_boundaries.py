@@ -102,3 +102,33 @@ def test_a_card_result_as_json_keeps_a_warning_it_carries():
     assert result.to_dict()["warnings"] == [
         {"code": "card.note", "field": "card", "params": {"digits": 16}}
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("", CardResult(valid=False, number=None, errors=(error("card.empty", "card"),))),
+        (
+            "4111 1111 1111",
+            CardResult(
+                valid=False, number=None, errors=(error("card.wrong_length", "card", digits=12),)
+            ),
+        ),
+        (
+            "4111-1111-1111-1112",
+            CardResult(
+                valid=False, number="4111111111111112", errors=(error("card.luhn_failed", "card"),)
+            ),
+        ),
+        ("4111 1111 1111 1111", CardResult(valid=True, number="4111111111111111")),
+    ],
+)
+def test_a_typed_card_number_gives_exactly_this_result(typed, expected):
+    assert parse_card_number(typed) == expected
+
+
+def test_a_check_digit_is_refused_for_anything_but_digits_saying_so():
+    from kiosk.domain.accounts import luhn_check_digit
+
+    with pytest.raises(ValueError, match=r"^a Luhn payload must be one or more ASCII digits$"):
+        luhn_check_digit("12a")

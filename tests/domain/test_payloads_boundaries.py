@@ -427,6 +427,29 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
             findings=[w("kk.issue_date_in_future", "issue_date", date="2060-03-12")],
         ),
     ),
+    "a bad KK or card number is not filled and says why": (
+        "kk=123;card=4111111111111112",
+        {},
+        payload(
+            "key_value",
+            findings=[
+                e("payload.key_value.field_invalid", "kk", key="kk"),
+                e("kk.wrong_length", "kk", digits=3),
+                e("payload.key_value.field_invalid", "card_number", key="card_number"),
+                e("card.luhn_failed", "card"),
+            ],
+        ),
+    ),
+    "keys are named alike whatever their case, dots and spaces": (
+        "No. KK.=3171011203100001;No Rekening=0012;xnik=7",
+        {},
+        payload("key_value", True, {"kk": "3171011203100001", "no_rekening": "0012", "xnik": "7"}),
+    ),
+    "a value is decoded only in a=1&b=2 form, and empty lines are skipped": (
+        "nama=Siti+Aminah%20;;\nnik_ibu=1",
+        {},
+        payload("key_value", True, {"name": "Siti+Aminah%20", "nik_ibu": "1"}),
+    ),
     "JSON values become text and a bad NIK is not filled": (
         '{"card": "4111111111111111", "b": true, "f": false, "n": null, "l": [1], "nik": "12"}',
         {},
@@ -478,3 +501,12 @@ def test_a_nik_given_as_key_value_is_judged_with_the_same_clock():
     assert data["findings"] == [
         w("nik.age_unexpected", "birth_date", age=-11, role="any", low=0, high=120)
     ]
+
+
+def test_a_bare_number_s_nik_reading_is_judged_with_the_same_clock():
+    data = classify_payload("3171011203600001", b"", today=date(1950, 1, 1)).to_dict()
+    assert data["kind"] == "nik"
+    assert (
+        w("nik.age_unexpected", "birth_date", age=-11, role="any", low=0, high=120)
+        in (data["findings"])
+    )

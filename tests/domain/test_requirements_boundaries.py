@@ -694,13 +694,13 @@ def test_a_file_without_stages_or_with_requirements_that_are_not_a_list_is_refus
         "rules.missing_key",
         {"path": "", "key": "stages"},
     )
-    assert refused_rules("stages = 1\n" + head + requirements)[::2] == (
-        "rules.missing_key",
+    assert refused_rules("stages = 1\n" + head + requirements)[2:] == (
         {"path": "stages", "key": "stages"},
+        "stages: no [[stages]]",
     )
-    assert refused_rules("requirements = 1\n" + DEMO.split("[[requirements]]")[0])[::2] == (
-        "rules.wrong_type",
+    assert refused_rules("requirements = 1\n" + DEMO.split("[[requirements]]")[0])[2:] == (
         {"path": "requirements", "expected": "list"},
+        "requirements: must be [[requirements]]",
     )
 
 
@@ -794,10 +794,11 @@ def test_facts_and_requirements_are_optional_but_must_be_tables_and_lists_when_g
         "demo.toml:1",
         {"path": "documents", "expected": "table"},
     )
-    assert refused_rules(HEAD.replace(documents, "[documents]\n\n"))[:3] == (
+    assert refused_rules(HEAD.replace(documents, "[documents]\n\n")) == (
         "rules.missing_key",
         f"demo.toml:{line_of(HEAD, '[documents.kk]')}",
         {"path": "documents", "key": "documents"},
+        "documents: no documents",
     )
 
 
@@ -808,6 +809,18 @@ def test_facts_and_requirements_are_optional_but_must_be_tables_and_lists_when_g
             FACTS,
             FACTS.replace('type = "boolean"', "").replace(LEVEL_CHOICES, ""),
             ("rules.fact_kind", {"path": "facts.level.type", "fact": "level"}),
+        ),
+        (
+            LEVEL_CHOICES,
+            LEVEL_CHOICES + "colour = 1\n",
+            (
+                "rules.unknown_key",
+                {
+                    "path": "facts.level.colour",
+                    "key": "colour",
+                    "allowed": "question, type, choices",
+                },
+            ),
         ),
         (
             LEVEL_CHOICES,
