@@ -212,6 +212,38 @@ def said(code: str, **params: str | int):
             ),
         ),
         ("Siti", "Aminah Siti", NameMatch(REVIEW, 85.0, (said("word_missing", word="AMINAH"),))),
+        # The best fit is paired first: SITI with SITI, not with SITTI.
+        ("Siti", "Sitti Siti", NameMatch(REVIEW, 85.0, (said("word_missing", word="SITTI"),))),
+        # Reasons come back in the caller's order, whichever order the words were compared in.
+        (
+            "Siti Aminah",
+            "Ab Siti",
+            NameMatch(
+                NO_MATCH,
+                25.0,
+                (said("word_missing", word="AB"), said("word_missing", word="AMINAH")),
+            ),
+        ),
+        (
+            "Siti Aminah Lestari",
+            "Siti Siti Aminah",
+            NameMatch(
+                REVIEW,
+                85.7,
+                (
+                    said("word_missing", word="LESTARI"),
+                    said("middle_name_missing", word="SITI"),
+                    said("similar_overall", similarity=86),
+                ),
+            ),
+        ),
+        (
+            "Abdurrahman",
+            "Abdul Rahman",
+            NameMatch(
+                REVIEW, 89.0, (said("no_common_word"), said("similar_overall", similarity=91))
+            ),
+        ),
         # Exactly at the thresholds: 90 is a match; a word at exactly 88 is a typo, not doubtful.
         (
             "A. Soejono",
