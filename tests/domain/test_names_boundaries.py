@@ -289,3 +289,18 @@ def test_a_score_never_falls_below_zero_however_many_words_are_missing():
     result = compare_names(padded, "Siti Siti")
     assert (result.verdict, result.score) == (NO_MATCH, 0.0)
     assert result.reasons == (said("middle_name_missing", word="BUDI"),) * 34
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("Siti SE", "SITI"),
+        ("Siti S.Pd.", "SITI"),
+        ("Siti Spdi", "SITI"),
+        # Titles are removed only while a word is left: a title alone stays as the name.
+        ("S.Pd.", "S PD"),
+        ("H. S.Pd.", "S PD"),
+    ],
+)
+def test_titles_after_a_name_are_left_out_of_its_key_but_never_the_last_word(written, key):
+    assert name_key(written) == key

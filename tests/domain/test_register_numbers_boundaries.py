@@ -49,3 +49,10 @@ def test_a_register_number_refuses_a_bad_device_code_or_sequence_saying_what_is_
         RegisterNumber("ABC", 1)
     with pytest.raises(ValueError, match=r"^sequence starts at 1$"):
         RegisterNumber("ABCDEF", 0)
+
+
+def test_a_sequence_longer_than_allowed_is_refused_saying_the_limit():
+    from kiosk.domain.register_numbers import MAX_SEQUENCE_DIGITS
+
+    with pytest.raises(ValueError, match=rf"^sequence has at most {MAX_SEQUENCE_DIGITS} digits$"):
+        RegisterNumber("ABCDEF", 10**MAX_SEQUENCE_DIGITS)
