@@ -9,8 +9,9 @@ number only from the device whose code it carries, and only once:
   (kiosk/store/records.py), and enrolment replaces it for later records only. The server learns
   that code at the device's first push of records (those waiting for their photos count), when
   the batch carries exactly one code that is neither assigned to a device nor learnt from
-  another, and ties it to the device for good (table device_codes). Later pushes cannot add a code, so a device that has pushed cannot take
-  one; a code is never learnt for two devices, and no device is assigned a learnt code;
+  another, and ties it to the device for good (table device_codes). Later pushes cannot add a
+  code, so a device that has pushed cannot take one; a code is never learnt for two devices,
+  and no device is assigned a learnt code;
 - and a number no record holds yet, nor another record of the same batch (a kiosk restored from an
   old backup counts again from where the backup stood). The unique index on the number backs
   this check against a concurrent push.
