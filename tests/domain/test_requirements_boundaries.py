@@ -913,3 +913,33 @@ def test_a_line_is_found_after_text_in_triple_quotes(text_before):
         f"demo.toml:{line_of(text, 'XRAY = 1')}",
         "requirements[1].XRAY",
     )
+
+
+TOO_DEEP = ("rules.too_deep", {"limit": 16}, "lists or tables nested more than 16 deep")
+
+
+@pytest.mark.parametrize(
+    "deep_line",
+    [
+        "y = " + "[" * 17,
+        "y = " + "[ " * 17,  # spaces between the brackets
+        "y = " + "[X" * 17,  # other characters between them
+        "y = " + "[[]" * 17,  # each closed bracket closes one level only
+        "Xy = " + "[" * 17,  # a capital X is not a quote
+    ],
+)
+def test_a_line_nested_past_the_limit_is_refused_whole_after_comments(deep_line):
+    text = '# a comment: ] } "\n[program]\n' + deep_line + "\n"
+    code, where, params, detail = refused_rules(text)
+    assert (code, params, detail) == TOO_DEEP
+    assert where == "demo.toml:3"
+
+
+def test_brackets_in_quoted_text_comments_and_capital_x_keys_are_not_nesting():
+    text = DEMO.replace(
+        'version = "1"',
+        'version = "' + "[" * 17 + '"  # ' + "{" * 17 + "\nXXXXXXXXXXXXXXXXX = 1",
+        1,
+    )
+    code, _, params, _ = refused_rules(text)
+    assert (code, params["key"]) == ("rules.unknown_key", "XXXXXXXXXXXXXXXXX")
