@@ -304,7 +304,8 @@ def set_state(
             "server.cli.state_set",
             lang,
             register_number=changed.register_number,
-            state=changed.state,
+            # The state in words, as the console names it, with its id for scripts.
+            state=f"{text(f'console.state.{changed.state}', lang)} ({changed.state})",
         )
     )
 

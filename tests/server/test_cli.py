@@ -76,6 +76,7 @@ def test_record_set_state_flows_back_to_the_device(live_server, device, run):
         number = record.body["register_number"]
         result = run("record", "set-state", number.lower(), "verified", "--note", "Dokumen cocok")
         assert result.exit_code == 0, result.output
+        assert f"Status {number} sekarang Terverifikasi (verified)" in result.output
         changes = client.get("/v1/pull", params={"cursor": cursor}).json()["changes"]
     assert [(c["data"]["register_number"], c["data"]["state"]) for c in changes] == [
         (number, "verified")
