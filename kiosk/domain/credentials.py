@@ -1,4 +1,5 @@
-"""Secrets that sign people in: an officer's PIN at the kiosk, a staff password at the console.
+"""Secrets that sign people in: an officer's PIN at the kiosk, a staff password at the console,
+and the staff's one-time codes (TOTP) beside the password.
 
 One hash format, one lockout rule and one way of answering for both, so that neither sign-in
 screen tells a stranger which names exist:
@@ -8,7 +9,9 @@ screen tells a stranger which names exist:
 - every attempt costs exactly one scrypt computation, whether the name exists, is locked or not
   (an unknown name is checked against a hash of the same cost that nothing matches);
 - the lockout rule counts misses per name, for names that are no account too, so a made-up name
-  locks after as many misses as a real one.
+  locks after as many misses as a real one;
+- a wrong one-time code is a miss like a wrong password: the password and the code are judged as
+  one secret, so a guesser never learns which of the two was wrong.
 
 Pure computation: the caller gives the salt, the time and the stored state, and stores the result.
 """
@@ -21,6 +24,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+import pyotp
 
 SCHEME = "scrypt"
 SALT_BYTES = 16
@@ -180,3 +185,40 @@ class UnknownNames:
             self._states[key] = lockout
         while len(self._states) > self._capacity:
             self._states.popitem(last=False)
+
+
+# Time-based one-time codes (RFC 6238) as staff authenticator apps make them: 30-second steps,
+# 6 digits, HMAC-SHA-1 (the only hash every common app supports). A code is taken one step either
+# side of the server's (a phone's clock drifts), and only for a step later than the last one
+# accepted for that account, so a code seen over a shoulder cannot be used again.
+TOTP_PERIOD_SECONDS = 30
+TOTP_DIGITS = 6
+TOTP_DRIFT_STEPS = 1
+
+
+def totp_step(now: datetime) -> int:
+    """The time-step `now` falls in (seconds since 1970 divided by the period)."""
+    return int(now.timestamp()) // TOTP_PERIOD_SECONDS
+
+
+def totp_code(secret_base32: str, step: int) -> str:
+    """The code for one time-step of a base32 secret, zero-padded to TOTP_DIGITS."""
+    return pyotp.TOTP(
+        secret_base32, digits=TOTP_DIGITS, digest=hashlib.sha1, interval=TOTP_PERIOD_SECONDS
+    ).generate_otp(step)
+
+
+def totp_accepts(
+    secret_base32: str, typed: str, now: datetime, last_step: int | None
+) -> int | None:
+    """The time-step a typed code matches (to store as the account's last), or None: a code of
+    another shape, one outside the drift, and one of a step already used are all refused alike."""
+    code = "".join(typed.split())
+    if len(code) != TOTP_DIGITS or not code.isdigit():
+        return None
+    current = totp_step(now)
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        fresh = last_step is None or step > last_step
+        if hmac.compare_digest(totp_code(secret_base32, step), code) and fresh:
+            return step
+    return None

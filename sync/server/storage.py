@@ -341,6 +341,10 @@ staff_users = Table(
     Column("disabled_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("password_changed_at", UtcDateTime, nullable=False),
+    # The TOTP secret sealed with the server's key (sync/server/staff/twofactor.py), never in the
+    # clear; the last time-step whose code was accepted, so no code is taken twice.
+    Column("totp_secret", String(200)),
+    Column("totp_last_step", BigInteger),
     sqlite_autoincrement=True,
 )
 
