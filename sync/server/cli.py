@@ -23,7 +23,17 @@ import click
 from kiosk.errors import KioskError
 from kiosk.i18n import text
 from kiosk.localized_cli import LocalizedProgram, lang_option
-from sync.server import devices, logs, migrations, records, roster, rules, uploads
+from sync.server import (
+    audit,
+    database_roles,
+    devices,
+    logs,
+    migrations,
+    records,
+    roster,
+    rules,
+    uploads,
+)
 from sync.server.attachments import DirectoryStore
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
@@ -488,6 +498,73 @@ def escalate(db_url: str | None, data_dir: str | None, lang: str) -> None:
     with _database(db_url, data_dir) as database:
         count = cases.escalate_overdue(database, now=utc_now())
     click.echo(text("staff.cli.escalated", lang, count=count))
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit trail: what arrived and what staff did, as a hash chain."""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@server_options
+def audit_verify(as_json: bool, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Check the audit trail's hash chain from its first row to its last; exit 1 at a break."""
+    with _database(db_url, data_dir) as database:
+        check = audit.verify(database)
+    if as_json:
+        click.echo(json.dumps(check.to_dict()))
+        if not check.intact:
+            sys.exit(1)
+        return
+    if check.intact:
+        click.echo(text("audit.cli.intact", lang, rows=check.rows))
+        return
+    problem = text(f"audit.problem.{check.problem}", lang)
+    if check.row_id is None:
+        _fail(text("audit.cli.broken_end", lang, rows=check.rows, problem=problem))
+    _fail(text("audit.cli.broken", lang, id=check.row_id, rows=check.rows, problem=problem))
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The database itself."""
+
+
+@db_group.command("roles")
+@click.option(
+    "--owner", default="lengkap_owner", show_default=True, help="Role that owns the schema."
+)
+@click.option("--app", default="lengkap_app", show_default=True, help="Role the server runs as.")
+@click.option("--schema", default="public", show_default=True, help="Schema of the tables.")
+@click.option("--apply", "apply_now", is_flag=True, help="Run the SQL now (as a superuser).")
+@server_options
+def db_roles(
+    owner: str,
+    app: str,
+    schema: str,
+    apply_now: bool,
+    db_url: str | None,
+    data_dir: str | None,
+    lang: str,
+) -> None:
+    """PostgreSQL: print (or run) the SQL for an owner role and an app role that cannot disable
+    or drop the audit trail's triggers. Run it after `kiosk-server migrate`."""
+    statements = database_roles.role_statements(owner, app, schema)
+    if not apply_now:
+        for statement in statements:
+            click.echo(f"{statement};")
+        return
+    with _database(db_url, data_dir) as database:
+        if database.dialect != "postgresql":
+            raise AdminError("roles_need_postgresql", database.dialect)
+        # Through the driver, with no parameters: the statements' own % (format's %I) stays SQL.
+        with database.engine.connect() as connection:
+            driver: Any = connection.connection.driver_connection
+            with driver.transaction():
+                for statement in statements:
+                    driver.execute(statement)
+    click.echo(text("audit.cli.roles_applied", lang, owner=owner, app=app))
 
 
 def main() -> None:

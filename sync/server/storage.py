@@ -179,7 +179,23 @@ audit = Table(
     Column("code", String(64)),
     Column("staff_user_id", Integer),  # who, when a staff member acted (migration 0003)
     Column("detail", Text),  # JSON: what a staff action changed; ids and codes, no personal data
+    # The hash chain (migration 0006): the row's place in the chain, the hash of the row before
+    # it and its own hash over both and its content (sync/server/audit.py).
+    Column("seq", BigInteger, index=True, unique=True),
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
     sqlite_autoincrement=True,
+)
+
+# The chain's head, one row: how long the chain is and its last hash. Appenders lock it (FOR
+# UPDATE; SQLite's writers are serial already), so the chain stays one line whatever the number
+# of processes; verify also learns from it whether rows were cut from the end.
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("length", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
 )
 
 changes = Table(

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from sync.server import audit as audit_trail
 from sync.server.storage import audit, dumps, staff_users
 
 OPERATOR_TOOL = "kiosk-server"
@@ -43,17 +44,20 @@ def record_staff_action(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """One audit row in the caller's transaction, written exactly when the change is."""
-    connection.execute(
-        insert(audit).values(
-            at=at,
-            staff_user_id=staff_user_id,
-            action=action,
-            outcome=outcome,
-            client_id=client_id,
-            device_id=device_id,
-            code=code,
-            detail=dumps(detail) if detail else None,
-        )
+    audit_trail.append_many(
+        connection,
+        [
+            {
+                "at": at,
+                "staff_user_id": staff_user_id,
+                "action": action,
+                "outcome": outcome,
+                "client_id": client_id,
+                "device_id": device_id,
+                "code": code,
+                "detail": dumps(detail) if detail else None,
+            }
+        ],
     )
 
 
