@@ -40,7 +40,7 @@ _HASHED = ("seq", *_FIELDS, "prev_hash")
 _VERIFY_BATCH = 1000
 
 
-def row_hash(row: Mapping[str, Any]) -> str:
+def row_hash(row: Mapping[Any, Any]) -> str:
     """SHA-256 of the row's canonical JSON: its place, its content and the previous row's hash."""
     content = {name: _canonical(row.get(name)) for name in _HASHED}
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
