@@ -52,6 +52,7 @@ from sync.protocol import (
     canonical_json,
     encode_bundle,
 )
+from sync.trust import ServerTrust, pin_refusal, require_safe_address
 
 Model = TypeVar("Model", bound=BaseModel)
 ProgressCallback = Callable[[int, int], None]  # (bytes the server holds, bytes in total)
@@ -79,9 +80,16 @@ def normalise_server_url(url: str) -> str:
 class SyncClient:
     """One server, one device credential; each method is one protocol exchange."""
 
-    def __init__(self, http: httpx.Client, base_url: str, credential: str | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        credential: str | None = None,
+        trust: ServerTrust | None = None,
+    ) -> None:
         self._http = http
         self.base_url = normalise_server_url(base_url)
+        require_safe_address(self.base_url, trust or ServerTrust())  # before any connection is made
         self._credential = credential
         self.chunk_bytes = Limits().chunk_bytes  # replaced by what limits() advertises
 
@@ -282,6 +290,9 @@ class SyncClient:
             )
             return self._send(request, where)
         except httpx.TransportError as exc:
+            refused = pin_refusal(exc, self.server)
+            if refused is not None:
+                raise refused from exc
             raise Unreachable(
                 f"{where}: {type(exc).__name__}", params={"server": self.server}
             ) from exc

@@ -12,6 +12,8 @@
     ├── ProtocolMismatch        the server speaks another protocol version or an unexpected shape
     ├── RequestRefused          the server refused this request with a stable ErrorCode
     ├── BadServerAddress        the configured server URL is not an http(s) address
+    ├── PlainHttpRefused        http:// to another machine without the operator's leave
+    ├── PinMismatch             the server's certificate is not the one pinned at enrolment
     ├── NotEnrolled             the device has no credential yet
     ├── AlreadyEnrolled         enrolling again would replace the credential (use --force)
     └── SyncAlreadyRunning      another process on this device is syncing right now
@@ -118,6 +120,18 @@ class RequestRefused(SyncError):
 
 class BadServerAddress(SyncError):
     default_code = "sync.bad_server_address"
+
+
+class PlainHttpRefused(SyncError):
+    """http:// to another machine: everything sent would be readable on the office's network."""
+
+    default_code = "sync.plain_http_refused"
+
+
+class PinMismatch(SyncError):
+    """Another certificate than the pinned one: maybe someone in the middle; a person must look."""
+
+    default_code = "sync.pin_mismatch"
 
 
 class NotEnrolled(SyncError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
 
-from kiosk.bootstrap import open_kiosk
+from kiosk.bootstrap import Kiosk, open_kiosk
 from kiosk.cli.base import cli, common_options, emit_json, fail
 from kiosk.errors import KioskError
 from kiosk.i18n import text
@@ -20,18 +21,50 @@ from kiosk.services.sync import SyncProgress, SyncReport
 @click.option("--server", "server_url", required=True, help="The central server's address.")
 @click.option("--code", required=True, help="The one-time code from `kiosk-server device add`.")
 @click.option("--force", is_flag=True, help="Enroll again, replacing this device's credential.")
+@click.option(
+    "--allow-plain-http",
+    is_flag=True,
+    help="Allow an http:// server on another machine (unencrypted; warned at every sync).",
+)
+@click.option(
+    "--pin-sha256",
+    "pin",
+    metavar="SHA256",
+    help="Trust only the server certificate with this SHA-256 (hex, as openssl prints it, or base64).",
+)
+@click.option(
+    "--trust-ca",
+    "ca_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Trust server certificates issued by this authority (PEM), e.g. the office's own.",
+)
 @common_options
 def enroll(
-    server_url: str, code: str, force: bool, data_dir: str | None, as_json: bool, lang: str
+    server_url: str,
+    code: str,
+    force: bool,
+    allow_plain_http: bool,
+    pin: str | None,
+    ca_file: str | None,
+    data_dir: str | None,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Enroll this device with the central server using a one-time code."""
+    trust = _operator_trust(allow_plain_http, pin, ca_file, lang)
     kiosk = open_kiosk(data_dir)
     try:
         enrolled = sync_service.enroll_device(
-            kiosk, server_url, code, force=force, http_factory=sync_service.build_http_client
+            kiosk,
+            server_url,
+            code,
+            force=force,
+            trust=trust,
+            http_factory=sync_service.build_http_client,
         )
     finally:
         kiosk.close()
+    _warn_if_plain_http(enrolled.server_url, lang)
     if as_json:
         emit_json({"ok": True, **enrolled.public()})  # never the credential
         return
@@ -46,6 +79,33 @@ def enroll(
         )
     )
     click.echo(text("sync.cli.numbers", lang, device_code=enrolled.device_code))
+
+
+def _operator_trust(
+    allow_plain_http: bool, pin: str | None, ca_file: str | None, lang: str
+) -> sync_service.ServerTrust:
+    """The trust options as given, or a usage error (exit 2) naming the one that is wrong."""
+    pin_sha256 = None
+    if pin is not None:
+        try:
+            pin_sha256 = sync_service.normalise_pin(pin)
+        except ValueError:
+            raise click.UsageError(text("sync.cli.bad_pin", lang)) from None
+    ca_pem = None
+    if ca_file is not None:
+        ca_pem = Path(ca_file).read_text(encoding="utf-8", errors="replace")
+        if not sync_service.readable_ca(ca_pem):
+            raise click.UsageError(text("sync.cli.bad_trusted_ca", lang, path=ca_file))
+    return sync_service.ServerTrust(
+        allow_plain_http=allow_plain_http, pin_sha256=pin_sha256, ca_pem=ca_pem
+    )
+
+
+def _warn_if_plain_http(server_url: str, lang: str) -> None:
+    """Every time: an operator who allowed plain http once must not forget it is still on."""
+    if sync_service.plain_http_in_use(server_url):
+        host = server_url.split("://", 1)[-1]
+        click.echo(f"kiosk: {text('sync.cli.plain_http_warning', lang, server=host)}", err=True)
 
 
 @cli.command("sync")
@@ -102,6 +162,7 @@ def _requeue(data_dir: str | None, numbers: list[str], as_json: bool, lang: str)
 def _once(data_dir: str | None, as_json: bool, lang: str) -> None:
     kiosk = open_kiosk(data_dir)
     try:
+        _warn_for_enrollment(kiosk, lang)
         report = sync_service.sync_now(kiosk, http_factory=sync_service.build_http_client)
         quarantined = [item["code"] for item in sync_service.sync_status(kiosk).quarantined]
     finally:
@@ -150,6 +211,7 @@ def _watch(data_dir: str | None, as_json: bool, lang: str) -> None:
     kiosk = open_kiosk(data_dir)
     try:
         sync_service.require_enrollment(kiosk)  # a device that cannot sync fails at once
+        _warn_for_enrollment(kiosk, lang)
         folder = kiosk.data_dir
     finally:
         kiosk.close()
@@ -169,6 +231,12 @@ def _watch(data_dir: str | None, as_json: bool, lang: str) -> None:
         stop.set()
     if not as_json:
         click.echo(text("sync.cli.watch_stopped", lang))
+
+
+def _warn_for_enrollment(kiosk: Kiosk, lang: str) -> None:
+    enrolled = sync_service.enrollment_of(kiosk)
+    if enrolled is not None and enrolled.allow_plain_http:  # not allowed: the sync refuses
+        _warn_if_plain_http(enrolled.server_url, lang)
 
 
 class _ProgressPrinter:

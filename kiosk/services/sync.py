@@ -21,17 +21,26 @@ from kiosk.errors import NotFoundError, SyncFailedError
 from kiosk.services.clock import Clock, system_clock
 from kiosk.store import outbox
 from kiosk.store.sync_state import Enrollment, enrollment, last_run, save_enrollment
-from sync.client import SyncClient
+from sync.client import SyncClient, normalise_server_url
 from sync.errors import AlreadyEnrolled, NotEnrolled, ProtocolMismatch, SyncError
 from sync.report import ProgressCallback, SyncProgress, SyncReport
 from sync.run import iso
+from sync.trust import (
+    ServerTrust,
+    normalise_pin,
+    readable_ca,
+    require_safe_address,
+    travels_unencrypted,
+)
 from sync.watcher import SyncWatcher, WatchPolicy
 from sync.worker import RunSettings, sync_once
 
 # What views and the CLI may hold of a run, without importing the engine themselves.
 __all__ = [
     "HttpFactory",
+    "KeptConnection",
     "RunSettings",
+    "ServerTrust",
     "SyncProgress",
     "SyncReport",
     "SyncStatus",
@@ -39,6 +48,10 @@ __all__ = [
     "as_kiosk_error",
     "build_http_client",
     "enroll_device",
+    "enrollment_of",
+    "normalise_pin",
+    "plain_http_in_use",
+    "readable_ca",
     "requeue_quarantined",
     "require_enrollment",
     "run_when_due",
@@ -47,15 +60,60 @@ __all__ = [
     "watch",
 ]
 
-HttpFactory = Callable[[], httpx.Client]
+# Each client is built for one server's trust: its certificate pin or authority goes into TLS.
+HttpFactory = Callable[[ServerTrust], httpx.Client]
 # Slow links are the norm: a 256 KiB chunk over 2G needs tens of seconds, so reads and writes
 # get a minute; connecting should be quick or not at all.
 TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=60.0, pool=15.0)
 USER_AGENT = "lengkap-kiosk/1"
 
 
-def build_http_client() -> httpx.Client:
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+def build_http_client(trust: ServerTrust | None = None) -> httpx.Client:
+    return httpx.Client(
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+        verify=(trust or ServerTrust()).ssl_context(),
+    )
+
+
+def trust_of(enrolled: Enrollment) -> ServerTrust:
+    return ServerTrust(
+        allow_plain_http=enrolled.allow_plain_http,
+        pin_sha256=enrolled.pin_sha256,
+        ca_pem=enrolled.trusted_ca_pem,
+    )
+
+
+def plain_http_in_use(server_url: str) -> bool:
+    """True when syncing with `server_url` goes unencrypted over the network (the CLI warns)."""
+    return travels_unencrypted(server_url)
+
+
+class KeptConnection:
+    """One httpx client kept across runs, built again when the enrolment's trust changes."""
+
+    def __init__(self, factory: HttpFactory) -> None:
+        self.factory = factory
+        self._trust: ServerTrust | None = None
+        self._http: httpx.Client | None = None
+
+    def for_trust(self, trust: ServerTrust) -> httpx.Client:
+        if self._http is None or trust != self._trust:
+            self.close()
+            self._http, self._trust = self.factory(trust), trust
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> KeptConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def as_kiosk_error(error: SyncError) -> SyncFailedError:
@@ -83,23 +141,28 @@ def enroll_device(
     code: str,
     *,
     force: bool = False,
+    trust: ServerTrust | None = None,
     http_factory: HttpFactory = build_http_client,
     clock: Clock = system_clock,
 ) -> Enrollment:
     """Exchange a one-time code for this device's credential and its server-assigned code.
 
     Refused when the device is already enrolled, unless `force`: a second enrollment replaces the
-    credential, and the device code used for register numbers made from then on.
+    credential, and the device code used for register numbers made from then on. `trust` (plain
+    http allowed, certificate pin, office authority) is stored with it and honoured by every sync.
     """
+    trust = trust or ServerTrust()
     with _translated():
+        # An address refused by policy is refused before anything else, with nothing written.
+        require_safe_address(normalise_server_url(server_url), trust)
         existing = enrollment(kiosk.db)
         if existing is not None and not force:
             raise AlreadyEnrolled(
                 "this device is already enrolled",
                 params={"server": existing.server_url, "device_code": existing.device_code},
             )
-        with http_factory() as http:
-            client = SyncClient(http, server_url)
+        with http_factory(trust) as http:
+            client = SyncClient(http, server_url, trust=trust)
             answer = client.enroll(code)
         device_code = answer.device_code
         if len(device_code) != DEVICE_CODE_LENGTH or not set(device_code) <= set(ALPHABET):
@@ -115,9 +178,16 @@ def enroll_device(
         area=answer.area,
         enrolled_at=clock().isoformat(),
         credential=answer.credential,
+        allow_plain_http=trust.allow_plain_http,
+        pin_sha256=trust.pin_sha256,
+        trusted_ca_pem=trust.ca_pem,
     )
     save_enrollment(kiosk.db, enrolled)
     return enrolled
+
+
+def enrollment_of(kiosk: Kiosk) -> Enrollment | None:
+    return enrollment(kiosk.db)
 
 
 def require_enrollment(kiosk: Kiosk) -> Enrollment:
@@ -136,13 +206,13 @@ def sync_now(
 ) -> SyncReport:
     """One run now, sending everything pending; a device not enrolled is refused at once."""
     require_enrollment(kiosk)
-    with http_factory() as http:
-        return run_when_due(kiosk, http, settings, everything=True, on_progress=on_progress)
+    with KeptConnection(http_factory) as connection:
+        return run_when_due(kiosk, connection, settings, everything=True, on_progress=on_progress)
 
 
 def run_when_due(
     kiosk: Kiosk,
-    http: httpx.Client,
+    connection: KeptConnection,
     settings: RunSettings | None = None,
     *,
     everything: bool = False,
@@ -160,9 +230,12 @@ def run_when_due(
         now = iso(settings.clock())
         missing = NotEnrolled("this device is not enrolled with a server")
         return SyncReport(started_at=now, finished_at=now, error=missing)
+    trust = trust_of(enrolled)
     try:
-        client = SyncClient(http, enrolled.server_url, enrolled.credential)
-    except SyncError as exc:  # a stored address that is not http(s)
+        client = SyncClient(
+            connection.for_trust(trust), enrolled.server_url, enrolled.credential, trust=trust
+        )
+    except SyncError as exc:  # a stored address that is not http(s), or refused plain http
         now = iso(settings.clock())
         return SyncReport(started_at=now, finished_at=now, error=exc)
     return sync_once(
@@ -192,11 +265,11 @@ def watch(
     """
     kiosk = open_kiosk(data_dir)
     try:
-        with http_factory() as http:  # kept across runs, so the connection is reused
+        with KeptConnection(http_factory) as connection:  # kept across runs: reused
 
             def run_once(should_stop: Callable[[], bool]) -> SyncReport:
                 return run_when_due(
-                    kiosk, http, settings, on_progress=on_progress, should_stop=should_stop
+                    kiosk, connection, settings, on_progress=on_progress, should_stop=should_stop
                 )
 
             SyncWatcher(run_once, policy, on_report=on_report, stop=stop).run()

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from kiosk.bootstrap import Kiosk
 from kiosk.errors import KioskError
 from kiosk.services.sync import (
     HttpFactory,
+    KeptConnection,
     RunSettings,
     SyncProgress,
     SyncReport,
@@ -115,7 +114,7 @@ class SyncSupervisor:
         self._everything = threading.Event()  # the next run sends what is not due yet too
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._session: tuple[Kiosk, httpx.Client] | None = None
+        self._session: tuple[Kiosk, KeptConnection] | None = None
         self.watcher = SyncWatcher(
             self._run_once,
             WatchPolicy.every(self.settings.interval),
@@ -151,10 +150,10 @@ class SyncSupervisor:
             return
         kiosk = self.connect()
         try:
-            with self.settings.http_factory() as http:
+            with KeptConnection(self.settings.http_factory) as connection:
                 report = run_when_due(
                     kiosk,
-                    http,
+                    connection,
                     self.settings.run,
                     everything=True,
                     on_progress=self.monitor.progressed,
@@ -184,8 +183,8 @@ class SyncSupervisor:
                 self._stop.wait(self.settings.interval)
                 continue
             try:
-                with self.settings.http_factory() as http:  # kept across runs: reused
-                    self._session = (kiosk, http)
+                with KeptConnection(self.settings.http_factory) as connection:  # reused
+                    self._session = (kiosk, connection)
                     self.watcher.run()
             finally:
                 self._session = None
@@ -193,12 +192,12 @@ class SyncSupervisor:
 
     def _run_once(self, should_stop: Callable[[], bool]) -> SyncReport:
         assert self._session is not None  # runs only inside _serve
-        kiosk, http = self._session
+        kiosk, connection = self._session
         everything = self._everything.is_set()
         self._everything.clear()
         return run_when_due(
             kiosk,
-            http,
+            connection,
             self.settings.run,
             everything=everything,
             on_progress=self.monitor.progressed,

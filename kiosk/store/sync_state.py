@@ -38,6 +38,11 @@ LAST_ATTEMPT = "sync.last_attempt_at"
 LAST_SUCCESS = "sync.last_success_at"
 LAST_ERROR = "sync.last_error"
 LOCK_FILE = "sync.lock"
+# The operator's trust decisions at enrolment, honoured by every sync after it.
+ALLOW_PLAIN_HTTP = "sync.allow_plain_http"
+PIN_SHA256 = "sync.pin_sha256"
+TRUSTED_CA = "sync.trusted_ca_pem"
+_TRUST_KEYS = (ALLOW_PLAIN_HTTP, PIN_SHA256, TRUSTED_CA)
 
 _STATES = {
     "submission": ("submissions", frozenset(SubmissionState)),
@@ -56,6 +61,9 @@ class Enrollment:
     area: str
     enrolled_at: str
     credential: str = field(repr=False)
+    allow_plain_http: bool = False
+    pin_sha256: str | None = None  # lowercase hex of the server certificate's SHA-256
+    trusted_ca_pem: str | None = field(default=None, repr=False)
 
     def public(self) -> dict[str, str]:
         """Everything but the credential: safe to print or return as JSON."""
@@ -79,6 +87,9 @@ def enrollment(db: sqlite_utils.Database) -> Enrollment | None:
         area=get_meta(db, AREA) or "",
         enrolled_at=get_meta(db, ENROLLED_AT) or "",
         credential=credential,
+        allow_plain_http=get_meta(db, ALLOW_PLAIN_HTTP) == "1",
+        pin_sha256=get_meta(db, PIN_SHA256) or None,
+        trusted_ca_pem=get_meta(db, TRUSTED_CA) or None,
     )
 
 
@@ -97,7 +108,17 @@ def save_enrollment(db: sqlite_utils.Database, enrolled: Enrollment) -> None:
             (CREDENTIAL, enrolled.credential),
         ):
             set_meta(db, key, value)
-        db.execute("DELETE FROM meta WHERE key IN (?, ?)", [CURSOR, LAST_ERROR])
+        # A new enrolment's trust replaces the old one whole: nothing carries over unasked.
+        db.execute(
+            "DELETE FROM meta WHERE key IN (?, ?, ?, ?, ?)", [CURSOR, LAST_ERROR, *_TRUST_KEYS]
+        )
+        for key, trust_value in (
+            (ALLOW_PLAIN_HTTP, "1" if enrolled.allow_plain_http else None),
+            (PIN_SHA256, enrolled.pin_sha256),
+            (TRUSTED_CA, enrolled.trusted_ca_pem),
+        ):
+            if trust_value:
+                set_meta(db, key, trust_value)
 
 
 def pull_cursor(db: sqlite_utils.Database) -> str | None:

@@ -49,7 +49,7 @@ class Events:
         self.write("progress", **vars(step))
 
 
-def http_client() -> httpx.Client:
+def http_client(trust: object = None) -> httpx.Client:
     """No keep-alive: every request takes a new connection through the proxy, and its own fate."""
     return httpx.Client(
         timeout=TIMEOUT,

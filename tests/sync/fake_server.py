@@ -74,7 +74,8 @@ class FakeServer:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
-    def http(self) -> httpx.Client:
+    def http(self, trust: object = None) -> httpx.Client:
+        """A client on this server; `trust` is the enrolment's, which memory transport has no use for."""
         return httpx.Client(transport=self.transport())
 
     def handle(self, request: httpx.Request) -> httpx.Response:

@@ -209,7 +209,7 @@ def test_over_a_link_that_drops_resets_and_stalls_every_record_arrives_exactly_o
             for _ in range(60):
                 report = sync_now(
                     kiosk,
-                    http_factory=lambda: httpx.Client(
+                    http_factory=lambda trust: httpx.Client(
                         timeout=5.0, limits=one_connection_per_request
                     ),
                     settings=RunSettings(policy=RetryPolicy(tries=2), sleep=lambda seconds: None),

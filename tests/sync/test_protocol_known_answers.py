@@ -82,7 +82,7 @@ def test_the_client_sends_exactly_these_bytes_gzipped_with_the_protocol_headers(
         )
 
     with httpx.Client(transport=httpx.MockTransport(server)) as http:
-        answer = SyncClient(http, "http://sync.example", credential="secret").push([RECORD])
+        answer = SyncClient(http, "https://sync.example", credential="secret").push([RECORD])
     [request] = sent
     assert request.method == "POST" and request.url.path == "/v1/push"
     assert request.headers["Lengkap-Protocol"] == "1"
