@@ -101,7 +101,8 @@ def append_many(connection: Connection, events: Sequence[Mapping[str, Any]]) -> 
     """Events in the caller's transaction, chained after the head, sent as multi-row INSERTs.
 
     The head row stays locked until the caller commits: another appender waits, then reads the
-    head this one left, so ids and places in the chain go up together."""
+    head this one left, so ids and places in the chain go up together. Append after the
+    transaction's other writes, so no one holds the head while waiting for a row lock."""
     if not events:
         return
     head = connection.execute(

@@ -516,6 +516,10 @@ def escalate_overdue(db: Database, *, now: datetime) -> int:
                 .where(cases.c.record_id == row.record_id)
                 .values(escalated_at=now, team=Team.SUPERVISOR.value)
             )
+            escalated += 1
+        # After every row is changed: the trail's head lock is taken last, as ingest does, so
+        # this transaction never waits for a record while holding the head.
+        for row in due:
             record_staff_action(
                 connection,
                 at=now,
@@ -526,5 +530,4 @@ def escalate_overdue(db: Database, *, now: datetime) -> int:
                 device_id=row.device_id,
                 detail={"reason": "overdue"},
             )
-            escalated += 1
     return escalated
