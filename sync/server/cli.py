@@ -110,11 +110,22 @@ def _database(db_url: str | None, data_dir: str | None) -> Iterator[Database]:
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @server_options
 def serve(
-    host: str, port: int, log_level: str, db_url: str | None, data_dir: str | None, lang: str
+    host: str,
+    port: int,
+    log_level: str,
+    tls_cert: str | None,
+    tls_key: str | None,
+    db_url: str | None,
+    data_dir: str | None,
+    lang: str,
 ) -> None:
     """Run the server (migrating the database first). Binds 127.0.0.1 unless told otherwise."""
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError(text("server.cli.tls_pair", lang))
     import uvicorn
 
     from sync.server.app import create_app
@@ -122,9 +133,16 @@ def serve(
     settings = _settings(db_url, data_dir)
     logs.configure(log_level)  # no payload in the log at any level (sync/server/logs.py)
     database = settings.database_url.split("://", 1)[0]
-    click.echo(text("server.cli.serving", lang, url=f"http://{host}:{port}", database=database))
+    scheme = "https" if tls_cert else "http"
+    click.echo(text("server.cli.serving", lang, url=f"{scheme}://{host}:{port}", database=database))
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level=log_level, server_header=False
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        server_header=False,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
     )
     logs.cap_payload_loggers()  # again: uvicorn has just configured its own loggers
     logs.mask_handlers()
