@@ -130,6 +130,9 @@ class ChainCheck:
     rows: int
     problem: str | None = None
     row_id: int | None = None
+    # The last row's hash when intact: written down off the server, it shows later that the
+    # chain was not rebuilt from an earlier row on (a rebuilt chain ends in another hash).
+    last_hash: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -141,6 +144,7 @@ class ChainCheck:
             "rows": self.rows,
             "problem": self.problem,
             "row_id": self.row_id,
+            "last_hash": self.last_hash,
         }
 
 
@@ -176,7 +180,7 @@ def verify(database: Database) -> ChainCheck:
             return ChainCheck(checked, "rows_missing_at_end")
         if checked > head.length or previous != head.last_hash:
             return ChainCheck(checked, "head_mismatch")
-        return ChainCheck(checked)
+        return ChainCheck(checked, last_hash=previous)
 
 
 def _in_chain_order(connection: Connection) -> Iterator[RowMapping]:

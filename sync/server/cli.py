@@ -536,7 +536,7 @@ def audit_verify(as_json: bool, db_url: str | None, data_dir: str | None, lang: 
             sys.exit(1)
         return
     if check.intact:
-        click.echo(text("audit.cli.intact", lang, rows=check.rows))
+        click.echo(text("audit.cli.intact", lang, rows=check.rows, last_hash=check.last_hash))
         return
     problem = text(f"audit.problem.{check.problem}", lang)
     if check.row_id is None:

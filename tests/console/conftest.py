@@ -9,18 +9,47 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from kiosk.domain.credentials import TOTP_PERIOD_SECONDS, totp_code, totp_step
 from sync.server.console.context import ConsoleContext
-from sync.server.staff.accounts import add_user
+from sync.server.staff import twofactor
+from sync.server.staff.accounts import add_user, set_totp
 from sync.server.staff.roles import Role
+from sync.server.state import ServerState
 from sync.server.storage import utc_now
 from tests.support.server import EnrolledDevice, RunningServer, running_server
 
 PASSWORD = "kata-sandi-konsol-1"
+TOTP_SECRETS: dict[str, str] = {}  # staff name -> TOTP secret, for accounts that have one
+
+
+def code_for(name: str, at: datetime | None = None) -> str:
+    """The code `name`'s authenticator app shows at `at` (now), "" without TOTP. A code is good
+    once: signing in twice within one step takes the next step's (one step of drift is allowed)."""
+    secret = TOTP_SECRETS.get(name)
+    if secret is None:
+        return ""
+    step = max(totp_step(at or utc_now()), _TOTP_USED.get(name, -1) + 1)
+    _TOTP_USED[name] = step
+    return totp_code(secret, step)
+
+
+_TOTP_USED: dict[str, int] = {}
+
+
+def set_up_totp(state: ServerState, name: str) -> None:
+    """TOTP as `kiosk-server user totp` sets it up, confirmed a few steps ago (so that the codes
+    of now are still unused)."""
+    secret = twofactor.new_secret()
+    earlier = utc_now() - timedelta(seconds=3 * TOTP_PERIOD_SECONDS)
+    key = twofactor.server_key(state.settings.data_dir)
+    code = totp_code(secret, totp_step(earlier))
+    set_totp(state.database, name, secret, code, now=earlier, totp_key=key)
+    TOTP_SECRETS[name] = secret
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +80,8 @@ def tab(server: RunningServer) -> Callable[..., ConsoleContext]:
             state = dataclasses.replace(state, clock=lambda: at)
         name = f"{Role(role).value}-{secrets.token_hex(4)}"
         user = add_user(state.database, name, role, PASSWORD, now=utc_now())
+        if user.role in twofactor.REQUIRED_FOR:
+            set_up_totp(state, name)
         return ConsoleContext(lambda: state, lang=lang, user=user)
 
     return open_tab

@@ -30,7 +30,7 @@ from sync.server.console.app import ConsoleApp
 from sync.server.console.binding import COOKIE_NAME, FLET_LOGGERS
 from sync.server.console.context import RECHECK_SECONDS
 from tests.app.flet_harness import FakeBrowser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import PASSWORD, code_for
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) the-victim's-browser"
 
@@ -127,6 +127,7 @@ def sign_in_over_the_wire(server: Any, tab: RawTab, session_id: str, name: str) 
     for label, value in (
         (text("console.signin.name"), name),
         (text("console.signin.password"), PASSWORD),
+        (text("console.signin.code"), code_for(name)),
     ):
         field = find(ft.TextField, label)
         tab.send(MessageAction.UPDATE_CONTROL_PROPS, {"id": field._i, "props": {"value": value}})
@@ -215,6 +216,7 @@ def browser(server: Any) -> Iterator[FakeBrowser]:
 def signed_in(browser: FakeBrowser, name: str) -> None:
     browser.type_into(text("console.signin.name"), name)
     browser.type_into(text("console.signin.password"), PASSWORD)
+    browser.type_into(text("console.signin.code"), code_for(name))
     browser.click(text("console.signin.submit"))
     assert text("console.sign_out") in [getattr(c, "content", None) for c in browser.controls()]
 

@@ -11,7 +11,7 @@ import pytest
 from kiosk.i18n import text
 from sync.server.console.app import ConsoleApp
 from tests.app.flet_harness import FakeBrowser
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import PASSWORD, code_for
 from tests.staff.helpers import new_complaint, new_submission
 
 BROWSER = "a-digest-of-this-browser-cookie"  # what the real page's cookie would give
@@ -27,6 +27,7 @@ def browser(server):
 def sign_in(browser: FakeBrowser, name: str) -> None:
     browser.type_into(text("console.signin.name"), name)
     browser.type_into(text("console.signin.password"), PASSWORD)
+    browser.type_into(text("console.signin.code"), code_for(name))
     browser.click(text("console.signin.submit"))
 
 

@@ -10,7 +10,7 @@ from sync.server.console.models.navigation import Route, home_route, parse_route
 from sync.server.console.models.signin import attempt
 from sync.server.staff.accounts import disable_user
 from sync.server.storage import utc_now
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import PASSWORD, code_for
 from tests.staff.helpers import new_submission, status_changes, student_nik, upload_photo
 from tests.support.images import document_photo
 
@@ -76,7 +76,7 @@ def test_sign_in_says_wrong_then_the_lock_then_refuses_a_disabled_account(tab):
     name = staff.user.name
     fresh = tab("officer")
     fresh.user = None
-    wrong = (False, "Wrong name or password.")
+    wrong = (False, "Wrong name, password or code.")
     for _ in range(LOCKOUT_RULE.max_misses - 1):
         assert attempt(fresh, name, "wrong-password") == wrong
     locked = (False, "Too many wrong attempts for this name. Try again in 15 minutes.")
@@ -112,7 +112,7 @@ def test_an_unknown_name_reads_exactly_like_a_wrong_password_in_both_languages(t
 def test_sign_in_holds_the_staff_member_in_the_tab(tab):
     staff = tab("supervisor")
     name, staff.user = staff.user.name, None
-    assert attempt(staff, f"  {name} ", PASSWORD) == (True, "")
+    assert attempt(staff, f"  {name} ", PASSWORD, code_for(name)) == (True, "")
     assert staff.user.name == name
 
 

@@ -102,6 +102,15 @@ def _tamper(database: Database, statement: str, **params: object) -> None:
                 connection.exec_driver_sql(guard)
 
 
+def _assert_intact(database: Database, rows: int) -> None:
+    """verify finds `rows` rows, unbroken, ending in the hash of the last one."""
+    with database.read() as connection:
+        last = connection.execute(
+            sa.select(audit_table.c.row_hash).order_by(audit_table.c.seq.desc()).limit(1)
+        ).scalar()
+    assert audit.verify(database) == audit.ChainCheck(rows, last_hash=last or audit.GENESIS)
+
+
 def _verify_command(database: Database, *extra: str):
     return CliRunner().invoke(
         cli, ["audit", "verify", "--db", database.url, "--lang", "en", *extra]
@@ -111,7 +120,7 @@ def _verify_command(database: Database, *extra: str):
 def test_a_chain_of_appends_verifies_with_its_row_count(database):
     ids = _append_events(_migrated(database), 9)
     assert len(ids) == 12  # three of the nine events wrote two rows each
-    assert audit.verify(database) == audit.ChainCheck(12)
+    _assert_intact(database, 12)
     result = _verify_command(database)
     assert result.exit_code == 0, result.output
     assert "12 rows" in result.output
@@ -122,11 +131,12 @@ def test_a_chain_of_appends_verifies_with_its_row_count(database):
         "rows": 12,
         "problem": None,
         "row_id": None,
+        "last_hash": audit.verify(database).last_hash,
     }
 
 
 def test_an_empty_trail_verifies(database):
-    assert audit.verify(_migrated(database)) == audit.ChainCheck(0)
+    _assert_intact(_migrated(database), 0)
 
 
 def test_each_row_holds_the_hash_of_the_row_before_it(database):
@@ -232,7 +242,7 @@ def test_concurrent_appenders_extend_one_unbroken_chain(database):
     for worker in workers:
         worker.join()
     assert failures == []
-    assert audit.verify(database) == audit.ChainCheck(threads * per_thread)
+    _assert_intact(database, threads * per_thread)
 
 
 def test_the_migration_chains_the_rows_already_in_the_trail(database):
@@ -254,6 +264,37 @@ def test_the_migration_chains_the_rows_already_in_the_trail(database):
                 )
             )
     migrations.upgrade(database)
-    assert audit.verify(database) == audit.ChainCheck(5)
+    _assert_intact(database, 5)
     _append_events(database, 2)
-    assert audit.verify(database) == audit.ChainCheck(8)
+    _assert_intact(database, 8)
+
+
+def test_a_chain_rebuilt_from_an_earlier_row_ends_in_another_hash(database):
+    """Hashes without a key: whoever may rewrite the table may rebuild the chain after a change.
+    The last hash verify prints, kept off the server, is what shows it."""
+    ids = _append_events(_migrated(database), 6)
+    noted = audit.verify(database).last_hash
+    with database.read() as connection:
+        rows = (
+            connection.execute(sa.select(audit_table).order_by(audit_table.c.seq)).mappings().all()
+        )
+    forged = audit.chained(
+        [{**row, "outcome": "rejected"} if row["id"] == ids[1] else dict(row) for row in rows],
+        0,
+        audit.GENESIS,
+    )
+    for row in forged:
+        _tamper(
+            database,
+            "UPDATE audit SET outcome = :outcome, prev_hash = :prev_hash, row_hash = :row_hash "
+            "WHERE seq = :seq",
+            **{name: row[name] for name in ("outcome", "prev_hash", "row_hash", "seq")},
+        )
+    with database.write() as connection:
+        connection.execute(
+            sa.text("UPDATE audit_chain SET last_hash = :last"), {"last": forged[-1]["row_hash"]}
+        )
+    check = audit.verify(database)
+    assert check.intact and check.last_hash != noted
+    result = _verify_command(database)
+    assert noted not in result.output and forged[-1]["row_hash"] in result.output

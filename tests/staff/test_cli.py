@@ -35,9 +35,11 @@ def test_an_admin_adds_lists_and_disables_staff_accounts(sqlite_options, tmp_pat
         stdin="kata-sandi-rina-1\n",
     )
     assert "Staff account Rina (verifier) created." in out
-    _run(
+    added = _run(
         sqlite_options, "user", "add", "Budi", "--role", "supervisor", stdin="sandi-budi-123\n" * 2
     )
+    assert "run  kiosk-server user totp Budi" in added  # a supervisor needs a code app first
+    assert "user totp" not in out  # a verifier does not
     listed = [
         json.loads(line) for line in _run(sqlite_options, "user", "list", "--json").splitlines()
     ]
@@ -49,7 +51,11 @@ def test_an_admin_adds_lists_and_disables_staff_accounts(sqlite_options, tmp_pat
     assert "disabled" in _run(sqlite_options, "user", "list")
     database = Database(f"sqlite:///{tmp_path / 'server.sqlite'}")
     try:
-        assert sign_in(database, "Budi", "sandi-budi-123", now=utc_now()).ok
+        # The right password, but a supervisor without TOTP: refused until it is set up.
+        assert sign_in(database, "Budi", "sandi-budi-123", now=utc_now()).code == "totp_needed"
+        assert sign_in(database, "Budi", "not-budis-password", now=utc_now()).code == (
+            "wrong_password"
+        )
         assert sign_in(database, "Rina", "kata-sandi-rina-1", now=utc_now()).code == "disabled"
     finally:
         database.close()

@@ -152,14 +152,14 @@ class ConsoleSession:
         self.page.title = self.ctx.t("console.title")
         self.navigate(self.route.target)
 
-    async def sign_in(self, name: str, password: str) -> tuple[bool, str]:
+    async def sign_in(self, name: str, password: str, code: str = "") -> tuple[bool, str]:
         browser = self.app.browser_of()
         if browser is None:  # no cookie: plain http to another machine, or no browser at all
             return False, self.ctx.t("console.signin.no_cookie")
         self.browser = browser
         address = self.page.client_ip or "unknown"
         self.signed_in_at = time.monotonic()
-        return await guarded_attempt(self.ctx, self.app.sign_ins, address, name, password)
+        return await guarded_attempt(self.ctx, self.app.sign_ins, address, name, password, code)
 
     def sign_out(self, _: Any = None) -> None:
         self.ctx.user, self.browser = None, None

@@ -4,6 +4,10 @@ Hashing and lockout are kiosk.domain.credentials, shared with the officers' PINs
 passwords in a row lock a name for fifteen minutes, a right one resets the count. An unknown name
 gets the same answer as a wrong password, after the same hashing time, and locks after as many
 misses, so the console never tells a guesser which names exist. Every attempt is audited.
+
+Admins and supervisors also type a one-time code from an authenticator app (TOTP, set up with
+`kiosk-server user totp NAME`); other roles may opt in. The password and the code are one attempt,
+judged together under the same lockout: a wrong code is a miss, answered like a wrong password.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.engine import Connection
 from kiosk.domain import credentials
 from kiosk.domain.credentials import Lockout, Outcome, UnknownNames
 from sync.server.errors import PermissionDenied, StaffError, StaffNotFound
+from sync.server.staff import twofactor
 from sync.server.staff.history import record_staff_action
 from sync.server.staff.roles import Action, Role, allowed
 from sync.server.storage import Database, staff_users
@@ -47,7 +52,9 @@ class StaffUser:
 class SignInResult:
     ok: bool
     user: StaffUser | None
-    code: str  # ok | wrong_password (also for a name that is no account) | locked | disabled
+    # ok | wrong_password (a name that is no account, a wrong one-time code too) | locked
+    # | disabled | totp_needed (an admin or supervisor without TOTP set up)
+    code: str
     locked_until: datetime | None = None
     password_changed_at: datetime | None = None  # on success: what a session checks it against
 
@@ -154,9 +161,19 @@ def _unknown_names(db: Database) -> _UnknownNameStates:
 _CODES = {Outcome.WRONG: "wrong_password", Outcome.LOCKED: "locked"}
 
 
-def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInResult:
-    """Check a password under the shared lockout rule; a disabled account is refused even with the
-    right one, and counts misses like any other.
+def sign_in(
+    db: Database,
+    name: str,
+    password: str,
+    *,
+    now: datetime,
+    code: str = "",
+    totp_key: bytes | None = None,
+) -> SignInResult:
+    """Check a password, and the one-time `code` of an account with TOTP (its secret opened with
+    `totp_key`), as one secret under the shared lockout rule. A disabled account, and an admin or
+    supervisor without TOTP, are refused even with the right password; they count misses like any
+    other. An accepted code's time-step is stored: the same code never signs in twice.
 
     Safe from many threads and processes at once: the hash is computed outside any transaction
     (it takes tens of milliseconds, and a SQLite write lock held that long stalls device sync),
@@ -185,6 +202,9 @@ def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInR
             return SignInResult(False, None, "wrong_password", None)
         if current.password_hash != stored:
             matches = False  # a new password was set meanwhile: the old one no longer counts
+        step = _code_step(current, code, totp_key, now)
+        if current.totp_secret is not None and step is None:
+            matches = False
         verdict = credentials.judge(
             Lockout(current.failed_attempts, current.locked_until), matches, now
         )
@@ -195,17 +215,62 @@ def sign_in(db: Database, name: str, password: str, *, now: datetime) -> SignInR
         signed_in = verdict.outcome is Outcome.SIGNED_IN
         if signed_in and rehashed is not None:
             changes["password_hash"] = rehashed
+        if signed_in and step is not None:
+            changes["totp_last_step"] = step
         connection.execute(
             update(staff_users).where(staff_users.c.id == current.id).values(**changes)
         )
         if signed_in and current.disabled_at is not None:
             _audit_sign_in(connection, now, current.id, "disabled")
             return SignInResult(False, None, "disabled", None)
+        if (
+            signed_in
+            and current.totp_secret is None
+            and Role(current.role) in twofactor.REQUIRED_FOR
+        ):
+            _audit_sign_in(connection, now, current.id, "totp_needed")
+            return SignInResult(False, None, "totp_needed", None)
         if signed_in:
             _audit_sign_in(connection, now, current.id, "ok")
             return SignInResult(True, _user(current), "ok", None, current.password_changed_at)
         _audit_sign_in(connection, now, current.id, "locked" if verdict.locked_until else "failed")
         return SignInResult(False, None, _CODES[verdict.outcome], verdict.locked_until)
+
+
+def _code_step(row: object, code: str, totp_key: bytes | None, now: datetime) -> int | None:
+    """The time-step the typed code is accepted for, or None (no TOTP, or a code refused)."""
+    sealed = row.totp_secret  # type: ignore[attr-defined]
+    if sealed is None:
+        return None
+    if totp_key is None:
+        raise ValueError("an account with TOTP needs the server's key to check its code")
+    secret = twofactor.unseal(totp_key, sealed, row.id)  # type: ignore[attr-defined]
+    if secret is None:  # another server's key: no code can match, the admin sets it up again
+        return None
+    last: int | None = row.totp_last_step  # type: ignore[attr-defined]
+    return credentials.totp_accepts(secret, code, now, last)
+
+
+def set_totp(
+    db: Database, name: str, secret: str, code: str, *, now: datetime, totp_key: bytes
+) -> StaffUser:
+    """Turn on (or replace) an account's TOTP once a first code from the app proves it reads the
+    secret; StaffError `totp_wrong_code` otherwise, and nothing changes. The confirming code's
+    step is stored as used, so it cannot sign anyone in afterwards."""
+    step = credentials.totp_accepts(secret, code, now, None)
+    if step is None:
+        raise StaffError("totp_wrong_code", "the confirmation code does not match")
+    with db.write() as connection:
+        row = _find(connection, name)
+        if row is None:
+            raise StaffNotFound("user", name)
+        connection.execute(
+            update(staff_users)
+            .where(staff_users.c.id == row.id)
+            .values(totp_secret=twofactor.seal(totp_key, secret, row.id), totp_last_step=step)
+        )
+        _audit_account_change(connection, now, None, "totp_set", row.id)
+    return _user(row)
 
 
 def _judge_unknown(db: Database, typed: str, matches: bool, now: datetime) -> SignInResult:

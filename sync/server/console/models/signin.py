@@ -58,7 +58,7 @@ class SignInGuard:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def sign_in_message(ctx: ConsoleContext, result: Any, now: datetime) -> str:
+def sign_in_message(ctx: ConsoleContext, result: Any, now: datetime, name: str = "") -> str:
     """Wrong name or password (one sentence, no count), locked (the minutes to wait), or refused.
 
     Nothing here depends on whether the name is an account: the result does not say.
@@ -67,25 +67,34 @@ def sign_in_message(ctx: ConsoleContext, result: Any, now: datetime) -> str:
         minutes = max(1, math.ceil((result.locked_until - now).total_seconds() / 60))
         return ctx.t("console.signin.locked", minutes=minutes)
     if result.code == "wrong_password":
-        return ctx.t("console.signin.wrong")
+        return ctx.t("console.signin.wrong")  # a wrong one-time code too: the same sentence
+    if result.code == "totp_needed":  # told only to one who knows the password, like "disabled"
+        return ctx.t("console.signin.totp_needed", name=name)
     return ctx.t("console.signin.refused")  # disabled, told only to one who knows the password
 
 
-def attempt(ctx: ConsoleContext, name: str, password: str) -> tuple[bool, str]:
+def attempt(ctx: ConsoleContext, name: str, password: str, code: str = "") -> tuple[bool, str]:
     """Try to sign in; on success the context holds the staff member. Returns (ok, message)."""
+    from sync.server.staff import twofactor
     from sync.server.staff.accounts import sign_in
 
     now = ctx.now()
-    result = sign_in(ctx.db, name.strip(), password, now=now)
+    key = twofactor.server_key(ctx.state.settings.data_dir)
+    result = sign_in(ctx.db, name.strip(), password, now=now, code=code, totp_key=key)
     if result.ok:
         ctx.password_changed_at = result.password_changed_at  # what the session is checked by
         ctx.user = result.user
         return True, ""
-    return False, sign_in_message(ctx, result, now)
+    return False, sign_in_message(ctx, result, now, " ".join(name.split()))
 
 
 async def guarded_attempt(
-    ctx: ConsoleContext, guard: SignInGuard, address: str, name: str, password: str
+    ctx: ConsoleContext,
+    guard: SignInGuard,
+    address: str,
+    name: str,
+    password: str,
+    code: str = "",
 ) -> tuple[bool, str]:
     """`attempt` as the sign-in screen runs it: rate-limited, then off the event loop."""
     wait = guard.wait_needed(address, name)
@@ -96,6 +105,6 @@ async def guarded_attempt(
     guard.waiting += 1
     try:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(guard.executor, attempt, ctx, name, password)
+        return await loop.run_in_executor(guard.executor, attempt, ctx, name, password, code)
     finally:
         guard.waiting -= 1
