@@ -37,7 +37,7 @@ from sync.server import (
 from sync.server.attachments import DirectoryStore
 from sync.server.errors import AdminError, ServerError
 from sync.server.settings import ServerSettings
-from sync.server.staff import accounts, cases, operators
+from sync.server.staff import accounts, cases, operators, twofactor
 from sync.server.staff.roles import Role
 from sync.server.storage import Database, utc_now
 
@@ -459,6 +459,50 @@ def user_add(
     with _database(db_url, data_dir) as database:
         user = accounts.add_user(database, name, role, password, now=utc_now())
     click.echo(text("staff.cli.user_added", lang, name=user.name, role=user.role.value))
+    if user.role in twofactor.REQUIRED_FOR:
+        click.echo(text("staff.cli.totp_run", lang, name=_quoted(user.name)))
+
+
+def _quoted(name: str) -> str:
+    """A name as it must be typed in a shell command (quoted when it has a space)."""
+    return f'"{name}"' if " " in name else name
+
+
+TOTP_TRIES = 3  # codes typed before the command gives up (the secret shown is then discarded)
+
+
+@user_group.command("totp")
+@click.argument("name")
+@server_options
+def user_totp(name: str, db_url: str | None, data_dir: str | None, lang: str) -> None:
+    """Set up (or replace) two-factor sign-in: show a new secret once, take effect after a code."""
+    import segno
+
+    settings = _settings(db_url, data_dir)
+    with _database(db_url, data_dir) as database:
+        user = accounts.find_user(database, name)
+        key = twofactor.server_key(settings.data_dir)
+        secret = twofactor.new_secret()
+        uri = twofactor.provisioning_uri(secret, user.name)
+        click.echo(text("staff.cli.totp_scan", lang))
+        picture = io.StringIO()
+        segno.make_qr(uri, error="m").terminal(out=picture, compact=True)
+        click.echo(picture.getvalue(), nl=False)
+        click.echo(uri)
+        click.echo(text("staff.cli.totp_secret", lang, secret=secret))
+        for tries_left in range(TOTP_TRIES - 1, -1, -1):
+            code = click.prompt(
+                text("staff.cli.totp_code_prompt", lang), default="", show_default=False
+            )
+            try:
+                accounts.set_totp(database, user.name, secret, code, now=utc_now(), totp_key=key)
+            except ServerError as exc:
+                if tries_left == 0:
+                    raise
+                click.echo(exc.message(lang), err=True)
+                continue
+            break
+    click.echo(text("staff.cli.totp_set", lang, name=user.name))
 
 
 @user_group.command("password")
