@@ -33,7 +33,11 @@ SAMPLE_STUDENT_NIK = "3174015405090003"
 MISTYPED_STUDENT_NIK = "3174017405090003"  # day 74: neither a man's (01-31) nor a woman's (41-71)
 SAMPLE_MOTHER_NIK = "3174015708800002"
 DEMO_OFFICER = ("Demo", "2468")  # sample data only: printed on screen for the newcomer
-DEMO_STAFF = ("supervisor", "demo-lengkap-2468")  # sample data only, never a real account
+# Sample data only, never a real account. A verifier, not a supervisor: admins and supervisors
+# need a code app (TOTP) at sign-in and a newcomer may have none at hand, while a verifier handles
+# the complaint and reviews the submission with a password alone. No account is exempted from
+# the rule, not even here: the demo's text says how to give a supervisor TOTP.
+DEMO_STAFF = ("verifikator", "demo-lengkap-2468")
 DEMO_AREA = "31.74"  # Jakarta Selatan, where the sample roster's people live
 APP_SYNC_INTERVAL = 10.0  # seconds: in a demo the state set on the server should show soon
 HOST = "127.0.0.1"
@@ -226,13 +230,13 @@ class Demo:
         self.kiosk("status", number)
 
     def add_staff(self) -> None:
-        """A supervisor for the staff console, so the newcomer can answer the complaint too."""
+        """A verifier for the staff console, so the newcomer can answer the complaint too."""
         self.server.run(
             "user",
             "add",
             DEMO_STAFF[0],
             "--role",
-            "supervisor",
+            "verifier",
             "--password-stdin",
             stdin=DEMO_STAFF[1] + "\n",
         )

@@ -22,23 +22,15 @@ from sync.server.staff.roles import Role
 from sync.server.state import ServerState
 from sync.server.storage import utc_now
 from tests.support.server import EnrolledDevice, RunningServer, running_server
+from tests.support.totp import Authenticator
 
 PASSWORD = "kata-sandi-konsol-1"
-TOTP_SECRETS: dict[str, str] = {}  # staff name -> TOTP secret, for accounts that have one
+AUTHENTICATOR = Authenticator()  # the codes of every account these tests give TOTP
 
 
-def code_for(name: str, at: datetime | None = None) -> str:
-    """The code `name`'s authenticator app shows at `at` (now), "" without TOTP. A code is good
-    once: signing in twice within one step takes the next step's (one step of drift is allowed)."""
-    secret = TOTP_SECRETS.get(name)
-    if secret is None:
-        return ""
-    step = max(totp_step(at or utc_now()), _TOTP_USED.get(name, -1) + 1)
-    _TOTP_USED[name] = step
-    return totp_code(secret, step)
-
-
-_TOTP_USED: dict[str, int] = {}
+def code_for(name: str) -> str:
+    """The next unused code of `name`'s authenticator app; "" for an account without TOTP."""
+    return AUTHENTICATOR.code(name)
 
 
 def set_up_totp(state: ServerState, name: str) -> None:
@@ -49,7 +41,7 @@ def set_up_totp(state: ServerState, name: str) -> None:
     key = twofactor.server_key(state.settings.data_dir)
     code = totp_code(secret, totp_step(earlier))
     set_totp(state.database, name, secret, code, now=earlier, totp_key=key)
-    TOTP_SECRETS[name] = secret
+    AUTHENTICATOR.add(name, secret, totp_step(earlier))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The staff console in real headless Chromium, against `kiosk-server serve` as a real process.
 
-The world is made the way people make it: staff accounts with `kiosk-server user add`, a device
+The world is made the way people make it: staff accounts with `kiosk-server user add` (and
+`kiosk-server user totp` for the admin and the supervisor, whose codes the tests type), a device
 added with `kiosk-server device add` and enrolled with `kiosk enroll`, a submission (with a photo)
 and a complaint recorded on that kiosk and pushed with `kiosk sync --once`. The browser may reach
 127.0.0.1 only, which proves the console works offline. Skips with the reason when Chromium or
@@ -33,6 +34,7 @@ from tests.e2e.browser import (
 from tests.support.images import document_photo
 from tests.support.requests import FAMILY_KK, MOTHER_NIK, STUDENT_NIK, kjp_request
 from tests.support.server import server_process
+from tests.support.totp import Authenticator, set_up_with_cli
 
 SCREENS = ROOT / "artifacts" / "screens"
 ROLES = ("officer", "verifier", "technical", "supervisor", "admin")
@@ -71,6 +73,7 @@ class ConsoleWorld:
     complaints: list[str] = field(default_factory=list)
     submission: str = ""
     staff: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (name, password)
+    authenticator: Authenticator = field(default_factory=Authenticator)
 
     def admin(self, *args: str, stdin: str | None = None) -> str:
         command = [sys.executable, "-m", "sync.server", *args, "--data-dir", str(self.server_dir)]
@@ -84,6 +87,10 @@ class ConsoleWorld:
         name, password = f"{role.capitalize()} Staf", f"sandi-{role}-2026"
         self.admin("user", "add", name, "--role", role, "--password-stdin", stdin=f"{password}\n")
         self.staff[role] = (name, password)
+        if role in ("admin", "supervisor"):  # they cannot sign in to the console without it
+            command = [sys.executable, "-m", "sync.server", "user", "totp", name]
+            command += ["--data-dir", str(self.server_dir), "--lang", "en"]
+            set_up_with_cli(command, self.authenticator, name)
 
 
 def _register_number(output: str) -> str:
@@ -167,6 +174,9 @@ class Console:
         page = self.open()
         type_into(page, text("console.signin.name"), name)
         type_into(page, text("console.signin.password"), password)
+        code = self.world.authenticator.code(name)
+        if code:
+            type_into(page, text("console.signin.code"), code)
         page.keyboard.press("Enter")
         role_name = text(f"console.role.{role}")
         signed_in = text("console.signed_in_as", name=name, role=role_name)

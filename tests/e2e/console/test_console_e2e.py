@@ -63,6 +63,18 @@ def test_a_wrong_password_is_told_without_a_count_and_five_lock_the_name(console
     console.shot(page, "signin-locked")
 
 
+def test_a_supervisors_wrong_code_reads_like_a_wrong_password(console: Console):
+    page = console.open()
+    name, password = console.world.staff["supervisor"]
+    right = console.world.authenticator.code(name)
+    type_into(page, text("console.signin.name"), name)
+    type_into(page, text("console.signin.password"), password)
+    type_into(page, text("console.signin.code"), f"{(int(right) + 1) % 10**6:06d}")
+    page.keyboard.press("Enter")
+    see(page, text("console.signin.wrong"))
+    console.shot(page, "signin-code")
+
+
 def test_officer_classifies_and_resolves_a_complaint_and_the_kiosk_hears_it(console: Console):
     world = console.world
     number = world.complaints[0]
