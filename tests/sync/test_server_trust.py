@@ -26,9 +26,8 @@ from click.testing import CliRunner
 
 from kiosk.bootstrap import open_kiosk
 from kiosk.cli import cli
-from kiosk.services.sync import enrollment_of
 from kiosk.store.records import set_meta
-from kiosk.store.sync_state import SERVER_URL
+from kiosk.store.sync_state import SERVER_URL, enrollment
 from sync.server.cli import cli as server_cli
 from tests.sync.fake_server import FakeServer
 
@@ -66,7 +65,7 @@ def test_enrolling_over_plain_http_to_another_machine_is_refused_before_any_conn
     assert result.exit_code == 1
     assert "plain http://" in result.output and "10.20.30.40" in result.output
     assert "--allow-plain-http" in result.output
-    assert enrollment_of(kiosk) is None
+    assert enrollment(kiosk.db) is None
 
 
 def test_the_refusal_is_said_in_indonesian_by_default(kiosk, offline):
@@ -85,7 +84,7 @@ def test_plain_http_on_this_machine_enrolls_without_a_warning(kiosk, network, ad
     result = kiosk_cli("enroll", "--server", address, "--code", "ENROLL-1234")
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.output
-    enrolled = enrollment_of(kiosk)
+    enrolled = enrollment(kiosk.db)
     assert enrolled.server_url == address and not enrolled.allow_plain_http  # none was needed
 
 
@@ -95,7 +94,7 @@ def test_the_operator_flag_allows_plain_http_and_every_sync_warns_again(kiosk, n
     )
     assert result.exit_code == 0, result.output
     assert "Warning: sync with 10.20.30.40:8080 uses plain http" in result.output
-    assert enrollment_of(kiosk).allow_plain_http
+    assert enrollment(kiosk.db).allow_plain_http
     for _ in range(2):
         synced = kiosk_cli("sync")
         assert synced.exit_code == 0, synced.output
@@ -125,7 +124,7 @@ def test_a_new_enrolment_does_not_inherit_the_old_ones_permission(kiosk, network
         "enroll", "--server", "https://lengkap.test", "--code", "ENROLL-5678", "--force"
     )
     assert again.exit_code == 0, again.output
-    assert not enrollment_of(kiosk).allow_plain_http
+    assert not enrollment(kiosk.db).allow_plain_http
 
 
 def test_a_pin_that_is_not_a_sha256_is_a_usage_error_and_nothing_is_stored(kiosk, offline):
@@ -134,7 +133,7 @@ def test_a_pin_that_is_not_a_sha256_is_a_usage_error_and_nothing_is_stored(kiosk
     )
     assert result.exit_code == 2
     assert "64 hex digits" in result.output
-    assert enrollment_of(kiosk) is None
+    assert enrollment(kiosk.db) is None
 
 
 def test_a_pin_on_a_plain_http_address_is_refused(kiosk, offline):
@@ -143,7 +142,7 @@ def test_a_pin_on_a_plain_http_address_is_refused(kiosk, offline):
         "--pin-sha256", "ab" * 32,
     )  # fmt: skip
     assert result.exit_code == 1
-    assert enrollment_of(kiosk) is None
+    assert enrollment(kiosk.db) is None
 
 
 # -- a real server behind TLS on 127.0.0.1 ------------------------------------------------------
@@ -291,13 +290,14 @@ def test_a_trust_ca_file_without_a_certificate_is_a_usage_error(kiosk, offline, 
         str(junk),
     )
     assert result.exit_code == 2
-    assert enrollment_of(kiosk) is None
+    assert "holds no PEM certificate" in result.output
+    assert enrollment(kiosk.db) is None
 
 
 def _enrolled(data_dir: Path) -> object:
     opened = open_kiosk(data_dir)
     try:
-        return enrollment_of(opened)
+        return enrollment(opened.db)
     finally:
         opened.close()
 
