@@ -450,6 +450,21 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {},
         payload("key_value", True, {"name": "Siti+Aminah%20", "nik_ibu": "1"}),
     ),
+    "a single pair is not URL-decoded": (
+        "nama=Siti+Aminah",
+        {},
+        payload("key_value", True, {"name": "Siti+Aminah"}),
+    ),
+    "empty pieces are skipped wherever they are": (
+        ";nama=Siti",
+        {},
+        payload("key_value", True, {"name": "Siti"}),
+    ),
+    "an empty piece between a=1&b=2 pairs is skipped": (
+        "nama=Siti&&nik_ibu=1",
+        {},
+        payload("key_value", True, {"name": "Siti", "nik_ibu": "1"}),
+    ),
     "JSON values become text and a bad NIK is not filled": (
         '{"card": "4111111111111111", "b": true, "f": false, "n": null, "l": [1], "nik": "12"}',
         {},

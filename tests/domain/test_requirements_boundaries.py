@@ -694,11 +694,15 @@ def test_a_file_without_stages_or_with_requirements_that_are_not_a_list_is_refus
         "rules.missing_key",
         {"path": "", "key": "stages"},
     )
-    assert refused_rules("stages = 1\n" + head + requirements)[2:] == (
+    assert refused_rules("stages = 1\n" + head + requirements) == (
+        "rules.missing_key",
+        "demo.toml:1",
         {"path": "stages", "key": "stages"},
         "stages: no [[stages]]",
     )
-    assert refused_rules("requirements = 1\n" + DEMO.split("[[requirements]]")[0])[2:] == (
+    assert refused_rules("requirements = 1\n" + DEMO.split("[[requirements]]")[0]) == (
+        "rules.wrong_type",
+        "demo.toml:1",
         {"path": "requirements", "expected": "list"},
         "requirements: must be [[requirements]]",
     )
@@ -900,6 +904,8 @@ def test_stages_and_requirements_must_be_lists_of_tables():
         "accept.id = '''Fotokopi\n[jelas]\nid = 1'''\naccept.en = \"A legible copy.\"",
         # Both kinds of triple quote on one line: still inside the text afterwards.
         'accept.id = """Fotokopi \'\'\'jelas\'\'\'\n[jelas]\nid = 1"""\naccept.en = "A legible copy."',
+        # A line inside the text holding two triple quotes of the other kind does not close it.
+        'accept.id = """Fotokopi\n\'\'\'jelas\'\'\'\n[jelas]\nid = 1"""\naccept.en = "A legible copy."',
         # Both kinds opened and closed on one line: the text is over.
         'accept.id = """Fotokopi \'\'\'jelas\'\'\'"""\naccept.en = "A legible copy."',
     ],
