@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 
+from sync.server.console.models import users
 from sync.server.console.models.signin import attempt
 from sync.server.staff.accounts import add_user
 from sync.server.storage import utc_now
@@ -45,3 +46,16 @@ def test_an_admin_or_supervisor_without_totp_is_told_what_the_operator_must_run(
     assert not ok and ctx.user is None
     assert sentence == ctx.t("console.signin.totp_needed", name=name)
     assert f"kiosk-server user totp {name}" in sentence
+
+
+def test_an_admin_adding_a_supervisor_in_the_console_is_told_the_totp_step(tab):
+    admin = tab("admin")
+    name = f"Sup {secrets.token_hex(4)}"
+    ok, sentence = users.add(admin, name, "supervisor", PASSWORD, PASSWORD)
+    assert ok and sentence == admin.t("console.users.added_needs_totp", name=name)
+    assert f"kiosk-server user totp {name}" in sentence
+    plain = f"Ver {secrets.token_hex(4)}"
+    assert users.add(admin, plain, "verifier", PASSWORD, PASSWORD) == (
+        True,
+        admin.t("console.users.added", name=plain),
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sync.server.console.context import ConsoleContext
 from sync.server.console.models.labels import local_time
 from sync.server.errors import StaffError
-from sync.server.staff import accounts
+from sync.server.staff import accounts, twofactor
 from sync.server.staff.roles import Action, Role
 
 
@@ -58,6 +58,8 @@ def add(ctx: ConsoleContext, name: str, role: str, password: str, again: str) ->
         added = accounts.add_user(ctx.db, name, role, password, now=ctx.now())
     except StaffError as exc:
         return False, ctx.error_text(exc)
+    if added.role in twofactor.REQUIRED_FOR:  # no console sign-in until TOTP is set up
+        return True, ctx.t("console.users.added_needs_totp", name=added.name)
     return True, ctx.t("console.users.added", name=added.name)
 
 
