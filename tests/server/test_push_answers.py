@@ -4,11 +4,17 @@ names, the sentence a person reads, and the row the server keeps."""
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from kiosk.domain.complaints import ClockTolerance
 from sync.protocol import PushResponse, RecordStatus
-from sync.server.storage import records
+from sync.server import devices
+from sync.server.ingest import push_records
+from sync.server.ingest_kinds import slices
+from sync.server.storage import audit, records, utc_now
 from tests.server.photos import padded_photo
 from tests.server.records import complaint_record, push_body, submission_record
 from tests.support.requests import FAMILY_KK
@@ -155,3 +161,72 @@ def test_a_stolen_photo_is_the_reason_given_even_when_the_number_is_wrong_too(li
     [result] = _push(thief, stolen)
     assert result.status is RecordStatus.REJECTED
     assert (result.reason, result.field) == ("server.reject.photo_not_owned", "attachments")
+
+
+def test_every_arrival_is_audited_with_its_device_fingerprint_and_the_code_of_its_answer(
+    live_server, device
+):
+    accepted, refused = (
+        submission_record(device.device_code),
+        submission_record(device.device_code, stage=9),
+    )
+    waiting = submission_record(device.device_code, photos={"kk": padded_photo(600)[0]})
+    batch = (accepted, refused, waiting)
+    _push(device, *batch)
+    with live_server.state.database.read() as connection:
+        rows = {
+            row["client_id"]: row
+            for row in connection.execute(
+                select(audit).where(audit.c.client_id.in_([r.client_id for r in batch]))
+            ).mappings()
+        }
+    trail = {
+        client_id: (row["action"], row["outcome"], row["code"], row["fingerprint"])
+        for client_id, row in rows.items()
+    }
+    assert trail == {
+        accepted.client_id: ("push", "accepted", None, accepted.fingerprint),
+        refused.client_id: ("push", "rejected", "requirements.unknown_stage", refused.fingerprint),
+        waiting.client_id: ("push", "retry", "missing_attachments", waiting.fingerprint),
+    }
+    enrolled = devices.authenticate(live_server.state.database, f"Bearer {device.credential}")
+    assert {row["device_id"] for row in rows.values()} == {enrolled.id}
+
+
+def test_the_push_log_line_counts_the_answers_by_status(live_server, device, caplog):
+    caplog.set_level(logging.INFO, logger="lengkap.server.ingest")
+    _push(
+        device,
+        submission_record(device.device_code),
+        submission_record(device.device_code, stage=9),
+    )
+    lines = [r.getMessage() for r in caplog.records if r.name == "lengkap.server.ingest"]
+    assert f"push device={device.device_code} records=2 {{'accepted': 1, 'rejected': 1}}" in lines
+
+
+def test_the_servers_clock_tolerance_decides_whether_a_filing_time_is_believed(live_server, device):
+    """A complaint filed three hours before it arrives: believed by default (a kiosk may stay
+    offline for months), not by a server told to believe only an hour behind."""
+    now = utc_now()
+    filed = (now - timedelta(hours=3)).isoformat()
+    enrolled = devices.authenticate(live_server.state.database, f"Bearer {device.credential}")
+    rules = live_server.state.rulebook.snapshot()
+    strict = ClockTolerance(ahead=timedelta(hours=1), behind=timedelta(hours=1))
+    believed_from = {}
+    for name, options in (("default", {}), ("strict", {"clock_tolerance": strict})):
+        record = complaint_record(device.device_code, filed_at=filed)
+        [result] = push_records(
+            live_server.state.database, enrolled, [record], rules, now=now, **options
+        )
+        assert result.status is RecordStatus.ACCEPTED, result
+        verdict = json.loads(_row(live_server, record.client_id)["server_verdict"])
+        believed_from[name] = verdict["deadlines_from"]
+    assert believed_from == {"default": "filed_at", "strict": "received_at"}
+
+
+def test_ids_are_read_in_sorted_slices_that_cover_each_id_once():
+    ids = [f"id-{n:05d}" for n in range(1201)]
+    parts = list(slices([*reversed(ids), ids[0]]))
+    assert [len(part) for part in parts] == [500, 500, 201]
+    assert [client_id for part in parts for client_id in part] == ids
+    assert list(slices([])) == []
