@@ -16,7 +16,7 @@ from sync.server.ingest import push_records
 from sync.server.ingest_kinds import slices
 from sync.server.storage import audit, records, utc_now
 from tests.server.photos import padded_photo
-from tests.server.records import complaint_record, push_body, submission_record
+from tests.server.records import complaint_record, new_client_id, push_body, submission_record
 from tests.support.requests import FAMILY_KK
 
 # The documents KJP Plus stage 2 asks of a continuing SMA student collected by a parent.
@@ -78,12 +78,15 @@ def test_a_conflict_with_another_devices_record_names_no_number(live_server, dev
 
 
 def test_differing_copies_in_one_batch_each_answer_with_their_own_register_number(device):
-    first = submission_record(device.device_code)
-    second = submission_record(device.device_code, client_id=first.client_id)
+    # The copies' id sorts first: the records after it in client-id order are still answered.
+    shared, later = sorted([new_client_id(), new_client_id()])
+    first = submission_record(device.device_code, client_id=shared)
+    second = submission_record(device.device_code, client_id=shared)
+    behind = submission_record(device.device_code, client_id=later)
     assert first.body["register_number"] != second.body["register_number"]
-    results = _push(device, first, second)
-    assert [r.status for r in results] == [RecordStatus.CONFLICT] * 2
-    assert [r.register_number for r in results] == [
+    results = _push(device, first, second, behind)
+    assert [r.status for r in results] == [RecordStatus.CONFLICT] * 2 + [RecordStatus.ACCEPTED]
+    assert [r.register_number for r in results[:2]] == [
         first.body["register_number"],
         second.body["register_number"],
     ]
