@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Raised to what the suite reaches (94.4 % on 2026-12-04), less a little: timing-dependent paths
+# Raised to what the suite reaches (94.4-94.8 % on 2026-12-04), less a little: timing-dependent paths
 # (a retry that happens only under load, a lock that is only sometimes contended) vary by run.
-FLOOR_PERCENT = 93.5
+FLOOR_PERCENT = 94.0
 SOURCES = ["kiosk", "sync"]
 
 _coverage = None
