@@ -3,6 +3,7 @@ names, the sentence a person reads, and the row the server keeps."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import timedelta
@@ -11,9 +12,9 @@ from sqlalchemy import select
 
 from kiosk.domain.complaints import ClockTolerance
 from sync.protocol import PushResponse, RecordStatus
-from sync.server import devices
+from sync.server import devices, ingest
 from sync.server.ingest import push_records
-from sync.server.ingest_kinds import slices
+from sync.server.ingest_kinds import RECORDS, slices
 from sync.server.storage import audit, records, utc_now
 from tests.server.photos import padded_photo
 from tests.server.records import complaint_record, new_client_id, push_body, submission_record
@@ -233,3 +234,32 @@ def test_ids_are_read_in_sorted_slices_that_cover_each_id_once():
     assert [len(part) for part in parts] == [500, 500, 201]
     assert [client_id for part in parts for client_id in part] == ids
     assert list(slices([])) == []
+
+
+def test_a_record_stored_with_other_content_by_a_concurrent_push_is_a_conflict(
+    live_server, device, monkeypatch
+):
+    """The race window, made certain: the first read misses the row another push is storing,
+    the insert skips it, and the answer comes from comparing with what that push stored."""
+    stored = submission_record(device.device_code)
+    _push(device, stored)
+    calls = []
+
+    def late_read(connection, client_ids):
+        calls.append(list(client_ids))
+        return {} if len(calls) == 1 else RECORDS.read(connection, calls[-1])
+
+    racing = dataclasses.replace(RECORDS, read=late_read)
+    monkeypatch.setattr(ingest, "kind_of", lambda record: racing)
+    enrolled = devices.authenticate(live_server.state.database, f"Bearer {device.credential}")
+    changed = submission_record(device.device_code, client_id=stored.client_id)
+    [result] = push_records(
+        live_server.state.database,
+        enrolled,
+        [changed],
+        live_server.state.rulebook.snapshot(),
+        now=utc_now(),
+    )
+    assert len(calls) == 2  # read before the insert, and again for the id it skipped
+    assert result.status is RecordStatus.CONFLICT
+    assert result.register_number == stored.body["register_number"]
