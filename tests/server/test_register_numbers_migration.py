@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.register_numbers import RegisterNumber
@@ -18,7 +15,6 @@ from sync.server import migrations
 from sync.server.errors import AmbiguousNumber
 from sync.server.staff.casework import find_case
 from sync.server.storage import (
-    Database,
     attachment_owners,
     audit,
     device_codes,
@@ -27,52 +23,20 @@ from sync.server.storage import (
     utc_now,
 )
 from tests.server.records import complaint_record, submission_record
-from tests.support.server import BACKENDS, backend_database
-
-_devices = sa.table(
-    "devices", *(sa.column(n) for n in ("id", "name", "device_code", "area", "created_at"))
-)
-_records = sa.table(
-    "records",
-    *(
-        sa.column(n)
-        for n in (
-            "client_id",
-            "kind",
-            "device_id",
-            "register_number",
-            "program",
-            "fingerprint",
-            "body",
-            "attachments",
-            "state",
-            "server_verdict",
-            "verdicts_agree",
-            "received_at",
-            "updated_at",
-        )
-    ),
+from tests.support.old_schema import (
+    OLD_DEVICES,
+    OLD_RECORDS,
+    empty_database,
+    on_each_backend,
+    upgrade_to,
 )
 
-
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with backend_database(request.param, tmp_path / "old.sqlite") as url:
-        found = Database(url)
-        yield found
-        found.close()
-
-
-def _upgrade_to(database: Database, revision: str) -> None:
-    config = migrations._config()
-    with database.write() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+database = on_each_backend(empty_database)
 
 
 def _insert(connection, record, device_id, now):
     connection.execute(
-        sa.insert(_records).values(
+        sa.insert(OLD_RECORDS).values(
             client_id=record.client_id,
             kind=record.kind,
             device_id=device_id,
@@ -91,7 +55,7 @@ def _insert(connection, record, device_id, now):
 
 
 def test_an_old_database_with_a_shared_number_migrates_and_reports_it(database, caplog):
-    _upgrade_to(database, "0003")
+    upgrade_to(database, "0003")
     now = utc_now()
     owner = submission_record("ABC234", register_number=str(RegisterNumber("ABC234", 5)))
     squatted = complaint_record("ABC234", register_number=owner.body["register_number"])
@@ -99,7 +63,7 @@ def test_an_old_database_with_a_shared_number_migrates_and_reports_it(database, 
     with database.write() as connection:
         for device_id, name, code in ((1, "tebet", "ABC234"), (2, "bogor", "XYZ567")):
             connection.execute(
-                sa.insert(_devices).values(
+                sa.insert(OLD_DEVICES).values(
                     id=device_id, name=name, device_code=code, area="317401", created_at=now
                 )
             )
@@ -131,14 +95,14 @@ def test_an_old_database_with_a_shared_number_migrates_and_reports_it(database, 
 
 
 def test_photos_already_on_the_server_belong_to_the_devices_that_sent_or_named_them(database):
-    _upgrade_to(database, "0004")
+    upgrade_to(database, "0004")
     now = utc_now()
     uploaded, named = "a" * 64, "b" * 64
     record = submission_record("ABC234")
     with database.write() as connection:
         for device_id, name, code in ((1, "tebet", "ABC234"), (2, "bogor", "XYZ567")):
             connection.execute(
-                sa.insert(_devices).values(
+                sa.insert(OLD_DEVICES).values(
                     id=device_id, name=name, device_code=code, area="317401", created_at=now
                 )
             )

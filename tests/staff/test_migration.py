@@ -3,63 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from sync.server import migrations
-from sync.server.storage import Database, case_missing_documents, cases, dumps, utc_now
+from sync.server.storage import case_missing_documents, cases, dumps, utc_now
 from tests.server.records import complaint_record, submission_record
-from tests.support.server import BACKENDS, backend_database
-
-# Lightweight tables as revision 0002 has them (storage.py already describes 0003's columns).
-_devices = sa.table(
-    "devices",
-    *(sa.column(n) for n in ("id", "name", "device_code", "area", "created_at")),
-)
-_records = sa.table(
-    "records",
-    *(
-        sa.column(n)
-        for n in (
-            "client_id",
-            "kind",
-            "device_id",
-            "register_number",
-            "program",
-            "fingerprint",
-            "body",
-            "attachments",
-            "state",
-            "server_verdict",
-            "verdicts_agree",
-            "received_at",
-            "updated_at",
-        )
-    ),
+from tests.support.old_schema import (
+    OLD_DEVICES,
+    OLD_RECORDS,
+    empty_database,
+    on_each_backend,
+    upgrade_to,
 )
 
-
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with backend_database(request.param, tmp_path / "old.sqlite") as url:
-        found = Database(url)
-        yield found
-        found.close()
-
-
-def _upgrade_to(database: Database, revision: str) -> None:
-    config = migrations._config()
-    with database.write() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+database = on_each_backend(empty_database)
 
 
 def test_records_already_on_the_server_get_their_case_rows(database):
-    _upgrade_to(database, "0002")
+    upgrade_to(database, "0002")
     now = utc_now()
     submission = submission_record("ABC234")
     complaint = complaint_record("ABC234")
@@ -72,13 +35,13 @@ def test_records_already_on_the_server_get_their_case_rows(database):
     }
     with database.write() as connection:
         connection.execute(
-            sa.insert(_devices).values(
+            sa.insert(OLD_DEVICES).values(
                 id=1, name="tebet", device_code="ABC234", area="317401", created_at=now
             )
         )
         for record in (submission, complaint):
             connection.execute(
-                sa.insert(_records).values(
+                sa.insert(OLD_RECORDS).values(
                     client_id=record.client_id,
                     kind=record.kind,
                     device_id=1,
@@ -128,7 +91,7 @@ def test_records_already_on_the_server_get_their_case_rows(database):
 
 def test_downgrade_then_upgrade_again_is_clean(database):
     migrations.upgrade(database)
-    _upgrade_to(database, "0003")
+    upgrade_to(database, "0003")
     config = migrations._config()
     with database.write() as connection:
         config.attributes["connection"] = connection
